@@ -1,0 +1,101 @@
+/**
+ * Frames an async iterator of JSON-able objects as Server-Sent Events, the way
+ * OpenAI clients read them: `data: <json>\n\n` per object, `data: [DONE]\n\n` at
+ * the end, and `data: {"error":{…}}\n\n` (then close, no [DONE]) if the source
+ * fails after the response has started — the openai SDK raises that as an
+ * APIError.
+ *
+ * It also keeps quiet streams alive (`: keep-alive` comments, so proxies and
+ * Bun's idle timer do not cut a model that thinks for a while), gives up on an
+ * upstream that stays silent too long, and aborts upstream when the client
+ * goes away.
+ *
+ * @module
+ */
+import { GatewayError, toGatewayError } from "../errors";
+
+export interface SseOptions {
+  /** Send a comment after this much silence. */
+  keepaliveMs: number;
+  /** Fail the stream after this much upstream silence. */
+  idleTimeoutMs: number;
+  /** Cancels the upstream request (client gone, or idle timeout). */
+  abort: () => void;
+  /** Called once, when the stream ends for any reason. */
+  onEnd?: (outcome: { error?: GatewayError; cancelled: boolean }) => void;
+}
+
+const encoder = new TextEncoder();
+const DONE = encoder.encode("data: [DONE]\n\n");
+const KEEPALIVE = encoder.encode(": keep-alive\n\n");
+const TIMEOUT = Symbol("timeout");
+
+export function sseFrame(data: unknown): Uint8Array {
+  return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+}
+
+export function toSseStream<T>(
+  source: AsyncIterator<T>,
+  opts: SseOptions,
+): ReadableStream<Uint8Array> {
+  let pending: Promise<IteratorResult<T>> | undefined;
+  let lastEvent = Date.now();
+  let ended = false;
+  const end = (outcome: { error?: GatewayError; cancelled: boolean }) => {
+    if (ended) return;
+    ended = true;
+    opts.onEnd?.(outcome);
+  };
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        pending ??= source.next();
+        const idleLeft = opts.idleTimeoutMs - (Date.now() - lastEvent);
+        const result = await withTimeout(
+          pending,
+          Math.max(0, Math.min(opts.keepaliveMs, idleLeft)),
+        );
+        if (result === TIMEOUT) {
+          if (Date.now() - lastEvent >= opts.idleTimeoutMs) {
+            opts.abort();
+            throw new GatewayError(504, "Bedrock stopped sending data; the stream timed out.", {
+              code: "stream_idle_timeout",
+            });
+          }
+          controller.enqueue(KEEPALIVE);
+          return;
+        }
+        pending = undefined;
+        lastEvent = Date.now();
+        if (result.done) {
+          controller.enqueue(DONE);
+          controller.close();
+          end({ cancelled: false });
+          return;
+        }
+        controller.enqueue(sseFrame(result.value));
+      } catch (err) {
+        const error = toGatewayError(err);
+        controller.enqueue(sseFrame(error.toBody()));
+        controller.close();
+        end({ error, cancelled: false });
+      }
+    },
+    async cancel() {
+      // The client went away: stop paying for tokens nobody reads.
+      opts.abort();
+      end({ cancelled: true });
+      pending?.catch(() => {});
+      await source.return?.(undefined)?.catch(() => {});
+    },
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,138 @@
+/**
+ * Configuration, parsed once from the environment at startup.
+ *
+ * Only the gateway's own settings live here. The AWS SDK keeps reading its
+ * standard environment itself (credential chain, AWS_ENDPOINT_URL_BEDROCK_RUNTIME,
+ * AWS_ENDPOINT_URL_BEDROCK, AWS_ENDPOINT_URL, AWS_BEARER_TOKEN_BEDROCK, AWS_PROFILE…);
+ * we read AWS_REGION and AWS_MAX_ATTEMPTS only to pick defaults on purpose.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A comma-separated list; blanks dropped. */
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+/** An integer with bounds, given as a string in the environment. */
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+/** "true"/"false"/"1"/"0"/"yes"/"no" — anything else is an error, never a silent true. */
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", ""])
+    .optional()
+    .transform((v) =>
+      v === undefined || v === "" ? def : v === "true" || v === "1" || v === "yes",
+    );
+
+/** `name=target` pairs, comma-separated. */
+const aliases = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const out: Record<string, string> = {};
+    for (const pair of (v ?? "").split(",")) {
+      if (pair.trim() === "") continue;
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const target = pair.slice(eq + 1).trim();
+      if (eq < 1 || name === "" || target === "") {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected name=model-id pairs, got "${pair.trim()}"`,
+        });
+        continue;
+      }
+      out[name] = target;
+    }
+    return out;
+  });
+
+const schema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  API_KEY: csv,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
+  AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
+  DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+  DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
+  MODEL_ALIASES: aliases,
+  REQUEST_TIMEOUT_MS: int(600_000, 1_000, 3_600_000),
+  STREAM_IDLE_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
+  STREAM_KEEPALIVE_MS: int(15_000, 1_000, 600_000),
+  MAX_BODY_BYTES: int(20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  ENABLE_PROMPT_CACHING: bool(false),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Accepted bearer keys; empty means authentication is off. */
+  apiKeys: string[];
+  logLevel: LogLevel;
+  region: string;
+  /** Total attempts per Bedrock call, owned by the SDK's retry strategy. */
+  maxAttempts: number;
+  defaultModel: string;
+  defaultEmbeddingModel: string;
+  modelAliases: Record<string, string>;
+  requestTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+  streamKeepaliveMs: number;
+  maxBodyBytes: number;
+  enablePromptCaching: boolean;
+}
+
+/** Thrown when the environment is invalid; the message lists every problem. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses the environment. Throws a {@link ConfigError} listing every bad variable.
+ *
+ * @param env defaults to `process.env`
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    apiKeys: e.API_KEY,
+    logLevel: e.LOG_LEVEL,
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
+    // Two attempts: one quick retry of transient faults. The SDK's default of 3
+    // hides 1-2 s of backoff behind a throttle that the client should see.
+    maxAttempts: e.AWS_MAX_ATTEMPTS ?? 2,
+    defaultModel: e.DEFAULT_MODEL,
+    defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
+    modelAliases: e.MODEL_ALIASES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
+    streamKeepaliveMs: e.STREAM_KEEPALIVE_MS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    enablePromptCaching: e.ENABLE_PROMPT_CACHING,
+  };
+}
+
+/** The variables the gateway reads itself, for docs and deployment checks. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);

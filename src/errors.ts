@@ -1,0 +1,270 @@
+/**
+ * One error hierarchy for the whole gateway, rendered in one place as the
+ * OpenAI error body `{"error":{"message","type","param","code"}}`.
+ *
+ * Everything that can go wrong becomes a {@link GatewayError}: our own
+ * validation, Hono's HTTPExceptions, Bedrock exceptions (mapped by name,
+ * because mid-stream exceptions carry no HTTP status), and unexpected bugs
+ * (a generic 500 that leaks nothing).
+ *
+ * @module
+ */
+import { HTTPException } from "hono/http-exception";
+
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "not_found_error"
+  | "rate_limit_error"
+  | "timeout_error"
+  | "server_error";
+
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+export interface GatewayErrorInit {
+  type?: ErrorType;
+  code?: string | null;
+  param?: string | null;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** Base of every error the gateway answers with. */
+export class GatewayError extends Error {
+  override name = "GatewayError";
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string | null;
+  readonly param: string | null;
+  /** Extra response headers, e.g. retry-after. */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, init: GatewayErrorInit = {}) {
+    super(message, { cause: init.cause });
+    this.status = status;
+    this.type = init.type ?? defaultType(status);
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.headers = init.headers ?? {};
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: { message: this.message, type: this.type, param: this.param, code: this.code },
+    };
+  }
+}
+
+function defaultType(status: number): ErrorType {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 408 || status === 504) return "timeout_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+/** 400: the request is malformed or asks for something we cannot do. */
+export class InvalidRequestError extends GatewayError {
+  override name = "InvalidRequestError";
+  constructor(message: string, param: string | null = null, code: string | null = null) {
+    super(400, message, { param, code });
+  }
+}
+
+/** 404 with OpenAI's `model_not_found` code. */
+export class ModelNotFoundError extends GatewayError {
+  override name = "ModelNotFoundError";
+  constructor(model: string) {
+    super(404, `The model '${model}' does not exist or is not available on this gateway.`, {
+      type: "invalid_request_error",
+      code: "model_not_found",
+      param: "model",
+    });
+  }
+}
+
+/** Hono throws HTTPException for body limits, bad JSON etc.; give them our shape. */
+function fromHttpException(err: HTTPException): GatewayError {
+  const status = err.status;
+  if (status === 413) {
+    return new GatewayError(413, "Request body is too large.", { code: "request_too_large" });
+  }
+  return new GatewayError(status, err.message || "Bad request.", { cause: err });
+}
+
+interface AwsLikeError {
+  name: string;
+  message?: string;
+  $fault?: "client" | "server";
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $response?: { headers?: Record<string, string | undefined> };
+  $retryable?: unknown;
+  code?: string;
+}
+
+function isAwsLike(err: unknown): err is AwsLikeError {
+  return typeof err === "object" && err !== null && ("$metadata" in err || "$fault" in err);
+}
+
+/** Bedrock exception name → how the client should see it. */
+const BEDROCK_ERRORS: Record<string, { status: number; code: string; passMessage: boolean }> = {
+  ValidationException: { status: 400, code: "invalid_request", passMessage: true },
+  ConflictException: { status: 409, code: "conflict", passMessage: true },
+  AccessDeniedException: { status: 403, code: "access_denied", passMessage: true },
+  ResourceNotFoundException: { status: 404, code: "model_not_found", passMessage: true },
+  ModelTimeoutException: { status: 504, code: "model_timeout", passMessage: true },
+  ThrottlingException: { status: 429, code: "rate_limit_exceeded", passMessage: true },
+  ModelNotReadyException: { status: 429, code: "model_not_ready", passMessage: true },
+  ServiceQuotaExceededException: { status: 429, code: "insufficient_quota", passMessage: true },
+  ModelErrorException: { status: 502, code: "model_error", passMessage: false },
+  ModelStreamErrorException: { status: 502, code: "model_error", passMessage: false },
+  InternalServerException: { status: 502, code: "upstream_error", passMessage: false },
+  ServiceUnavailableException: { status: 503, code: "service_unavailable", passMessage: false },
+};
+
+/** Seconds to suggest when Bedrock did not say; the SDK already retried once. */
+const DEFAULT_RETRY_AFTER_S = 1;
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"]);
+
+function retryAfterOf(err: AwsLikeError): string {
+  const h = err.$response?.headers ?? {};
+  const raw = h["retry-after"] ?? h["x-amz-retry-after"];
+  if (raw !== undefined && /^\d+(\.\d+)?$/.test(raw.trim())) {
+    // x-amz-retry-after is in milliseconds; retry-after in seconds.
+    const seconds = h["retry-after"] !== undefined ? Number(raw) : Number(raw) / 1000;
+    return String(Math.max(1, Math.ceil(seconds)));
+  }
+  return String(DEFAULT_RETRY_AFTER_S);
+}
+
+/**
+ * Maps an error from the Bedrock SDK (thrown by `send()` or from a stream
+ * iterator) to a GatewayError. Mid-stream errors have no HTTP status, so the
+ * mapping goes by `name` first.
+ */
+export function fromBedrockError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const e = (typeof err === "object" && err !== null ? err : { name: String(err) }) as AwsLikeError;
+  const name = e.name ?? "Error";
+  // Unmodeled exception frames surface as Error(name=<lowerCamel>), so normalise.
+  const key = name.charAt(0).toUpperCase() + name.slice(1);
+  const known = BEDROCK_ERRORS[key];
+  const requestId = e.$metadata?.requestId;
+  const suffix = requestId ? ` (Bedrock request id ${requestId})` : "";
+  if (known) {
+    const headers: Record<string, string> = {};
+    if (known.status === 429) headers["retry-after"] = retryAfterOf(e);
+    const message =
+      known.passMessage && e.message
+        ? cleanMessage(e.message)
+        : `Bedrock failed to process the request (${key})${suffix}.`;
+    return new GatewayError(known.status, message, { code: known.code, headers, cause: err });
+  }
+  if (name === "AbortError" || name === "TimeoutError") {
+    return new GatewayError(504, "Bedrock did not answer in time.", {
+      code: "upstream_timeout",
+      cause: err,
+    });
+  }
+  if (
+    NETWORK_CODES.has(e.code ?? "") ||
+    name === "ConnectionRefused" ||
+    /fetch failed|socket|network/i.test(e.message ?? "")
+  ) {
+    return new GatewayError(502, "Could not reach Bedrock.", {
+      code: "upstream_unreachable",
+      cause: err,
+    });
+  }
+  if (name === "CredentialsProviderError") {
+    return new GatewayError(500, "The gateway has no usable AWS credentials.", {
+      code: "upstream_credentials",
+      cause: err,
+    });
+  }
+  if (isAwsLike(err)) {
+    const status = e.$metadata?.httpStatusCode;
+    if (e.$fault === "client" && status !== undefined && status >= 400 && status < 500) {
+      // Authentication failures are the gateway's, not the caller's.
+      if (status === 401 || status === 403) {
+        return new GatewayError(
+          502,
+          `Bedrock rejected the gateway's credentials (${key})${suffix}.`,
+          {
+            code: "upstream_auth_failed",
+            cause: err,
+          },
+        );
+      }
+      return new GatewayError(400, cleanMessage(e.message ?? key), {
+        code: "invalid_request",
+        cause: err,
+      });
+    }
+    return new GatewayError(502, `Bedrock failed to process the request (${key})${suffix}.`, {
+      code: "upstream_error",
+      cause: err,
+    });
+  }
+  return internalError(err);
+}
+
+/** Unmodeled frames carry the raw JSON body as message; unwrap it. */
+function cleanMessage(message: string): string {
+  if (message.startsWith("{")) {
+    try {
+      const parsed = JSON.parse(message) as { message?: unknown };
+      if (typeof parsed.message === "string") return parsed.message;
+    } catch {
+      // not JSON after all
+    }
+  }
+  return message;
+}
+
+function internalError(cause: unknown): GatewayError {
+  return new GatewayError(500, "The gateway hit an unexpected error.", {
+    code: "internal_error",
+    cause,
+  });
+}
+
+/** Any thrown value → GatewayError. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof HTTPException) return fromHttpException(err);
+  if (
+    isAwsLike(err) ||
+    (err instanceof Error && (err.name in BEDROCK_ERRORS || err.name === "AbortError"))
+  ) {
+    return fromBedrockError(err);
+  }
+  if (err instanceof Error && typeof (err as { name?: string }).name === "string") {
+    const key = err.name.charAt(0).toUpperCase() + err.name.slice(1);
+    if (key in BEDROCK_ERRORS) return fromBedrockError(err);
+  }
+  return internalError(err);
+}
+
+/** The one place an error becomes an HTTP response. */
+export function errorResponse(
+  err: GatewayError,
+  extraHeaders: Record<string, string> = {},
+): Response {
+  const retryable = err.status === 408 || err.status === 429 || err.status >= 500;
+  return new Response(JSON.stringify(err.toBody()), {
+    status: err.status,
+    headers: {
+      "content-type": "application/json",
+      "x-should-retry": retryable ? "true" : "false",
+      ...err.headers,
+      ...extraHeaders,
+    },
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * What each Bedrock model family can do, in one table.
+ *
+ * Translators ask `capabilitiesOf(modelId)` and read flags; they never test
+ * model ids themselves. New model quirks are a row (or a field) here.
+ * The catalog (ListFoundationModels) refines what the metadata tells, such as
+ * input modalities; everything Bedrock does not publish lives in this table.
+ *
+ * @module
+ */
+
+export type ReasoningStyle =
+  /** No reasoning control. */
+  | "none"
+  /** Claude extended thinking: `thinking: {type:"enabled", budget_tokens}`. */
+  | "anthropic-budget"
+  /** Newer Claude: adaptive thinking with an effort level. */
+  | "anthropic-adaptive"
+  /** Nova 2: `reasoningConfig: {type:"enabled", maxReasoningEffort}`. */
+  | "nova"
+  /** gpt-oss: `reasoning_effort` passed to the model. */
+  | "openai-effort"
+  /** Reasons on its own; the effort cannot be set (DeepSeek R1). */
+  | "always";
+
+export type EmbeddingFamily = "titan-v1" | "titan-v2" | "cohere-v3" | "cohere-v4" | "nova";
+
+export interface ModelCapabilities {
+  /** Row name, for logs and tests. */
+  family: string;
+  /** Accepts Converse `system` blocks; otherwise system text is folded into the first user turn. */
+  system: boolean;
+  /** Accepts `inferenceConfig.stopSequences`. */
+  stopSequences: boolean;
+  /** Highest temperature the model accepts (OpenAI allows up to 2). */
+  maxTemperature: number;
+  /** Rejects temperature and top_p together; top_p is dropped when both are set. */
+  temperatureXorTopP: boolean;
+  /** Accepts a trailing assistant message as a prefill. */
+  assistantPrefill: boolean;
+  /** Accepts `toolConfig`. */
+  tools: boolean;
+  /** Accepts `toolChoice` any/tool (otherwise only auto). */
+  toolChoice: boolean;
+  /** Accepts image content blocks (the catalog's inputModalities refines this). */
+  imageInput: boolean;
+  /** Accepts document content blocks. */
+  documents: boolean;
+  reasoning: ReasoningStyle;
+  /** Accepts cachePoint blocks. */
+  promptCache: boolean;
+  /** Supports Converse `outputConfig.textFormat` JSON schema output. */
+  nativeStructuredOutput: boolean;
+  /** Where `top_k` goes in additionalModelRequestFields, if anywhere. */
+  topK: "top_k" | "nova" | "none";
+  /** Set for embedding models. */
+  embedding?: EmbeddingFamily;
+}
+
+const BASE: ModelCapabilities = {
+  family: "generic",
+  system: true,
+  stopSequences: true,
+  maxTemperature: 1,
+  temperatureXorTopP: false,
+  assistantPrefill: true,
+  tools: false,
+  toolChoice: false,
+  imageInput: false,
+  documents: false,
+  reasoning: "none",
+  promptCache: false,
+  nativeStructuredOutput: false,
+  topK: "none",
+};
+
+type Row = { match: RegExp } & Partial<ModelCapabilities> & { family: string };
+
+/**
+ * First match wins, tested against the base foundation-model id (region
+ * prefix and ARN stripped). Sources: Bedrock's "Supported models and model
+ * features" page for Converse, plus quirks users hit with the reference
+ * gateway (see shared/reference/bedrock-access-gateway.md §12).
+ */
+const ROWS: Row[] = [
+  // Claude 4.5+ / Opus 4.1: temperature and top_p are mutually exclusive.
+  {
+    match: /^anthropic\.claude-(sonnet-4-[5-9]|haiku-4-[5-9]|opus-4-[1-9])/,
+    family: "claude-4.5",
+    tools: true,
+    toolChoice: true,
+    imageInput: true,
+    documents: true,
+    reasoning: "anthropic-budget",
+    promptCache: true,
+    nativeStructuredOutput: true,
+    temperatureXorTopP: true,
+    topK: "top_k",
+  },
+  {
+    match: /^anthropic\.claude-(3-7-sonnet|sonnet-4|opus-4)/,
+    family: "claude-4",
+    tools: true,
+    toolChoice: true,
+    imageInput: true,
+    documents: true,
+    reasoning: "anthropic-budget",
+    promptCache: true,
+    topK: "top_k",
+  },
+  {
+    match: /^anthropic\.claude-3/,
+    family: "claude-3",
+    tools: true,
+    toolChoice: true,
+    imageInput: true,
+    documents: true,
+    promptCache: true,
+    topK: "top_k",
+  },
+  { match: /^anthropic\./, family: "claude-legacy", topK: "top_k" },
+  {
+    match: /^amazon\.nova-2/,
+    family: "nova-2",
+    tools: true,
+    toolChoice: true,
+    imageInput: true,
+    documents: true,
+    reasoning: "nova",
+    promptCache: true,
+    topK: "nova",
+  },
+  {
+    match: /^amazon\.nova-(micro)/,
+    family: "nova-text",
+    tools: true,
+    toolChoice: true,
+    promptCache: true,
+    topK: "nova",
+  },
+  {
+    match: /^amazon\.nova-(lite|pro|premier)/,
+    family: "nova",
+    tools: true,
+    toolChoice: true,
+    imageInput: true,
+    documents: true,
+    promptCache: true,
+    topK: "nova",
+  },
+  { match: /^amazon\.titan-embed-text-v1/, family: "titan-embed-v1", embedding: "titan-v1" },
+  { match: /^amazon\.titan-embed-text-v2/, family: "titan-embed-v2", embedding: "titan-v2" },
+  { match: /^amazon\.nova-.*embed/, family: "nova-embed", embedding: "nova" },
+  { match: /^cohere\.embed-v4/, family: "cohere-embed-v4", embedding: "cohere-v4" },
+  { match: /^cohere\.embed-/, family: "cohere-embed-v3", embedding: "cohere-v3" },
+  { match: /^amazon\.titan-text/, family: "titan-text", system: false, assistantPrefill: false },
+  {
+    match: /^meta\.llama(3-[1-9]|4)/,
+    family: "llama-tools",
+    tools: true,
+    imageInput: false,
+    assistantPrefill: false,
+  },
+  { match: /^meta\./, family: "llama", assistantPrefill: false },
+  {
+    match: /^mistral\.(mistral-large|pixtral|mistral-small)/,
+    family: "mistral-tools",
+    tools: true,
+    toolChoice: true,
+    documents: true,
+  },
+  { match: /^mistral\.(mistral-7b|mixtral)/, family: "mistral-instruct", system: false },
+  { match: /^mistral\./, family: "mistral" },
+  { match: /^deepseek\.r1/, family: "deepseek-r1", reasoning: "always", stopSequences: true },
+  { match: /^deepseek\./, family: "deepseek", tools: true },
+  { match: /^cohere\.command-r/, family: "cohere-command-r", tools: true, documents: true },
+  { match: /^cohere\./, family: "cohere" },
+  {
+    match: /^openai\.gpt-oss/,
+    family: "gpt-oss",
+    tools: true,
+    stopSequences: false,
+    reasoning: "openai-effort",
+    maxTemperature: 2,
+  },
+  { match: /^qwen\./, family: "qwen", tools: true, stopSequences: false },
+  { match: /^ai21\./, family: "ai21", documents: true },
+  { match: /^writer\./, family: "writer", tools: true },
+];
+
+/** Region prefixes of system-defined (cross-region) inference profiles. */
+const PROFILE_PREFIX = /^(us|eu|apac|au|ca|jp|us-gov|global)\./;
+
+/**
+ * Reduces any model reference to the foundation-model id it names, where that
+ * can be told from the string alone: `us.anthropic.x` → `anthropic.x`,
+ * `arn:…:foundation-model/anthropic.x` → `anthropic.x`. Application profile
+ * ARNs cannot be resolved without the catalog and are returned unchanged.
+ */
+export function baseModelId(model: string): string {
+  let id = model;
+  const arn = /^arn:aws[\w-]*:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)\/(.+)$/.exec(
+    id,
+  );
+  if (arn?.[2]) id = arn[2];
+  return id.replace(PROFILE_PREFIX, "");
+}
+
+const cache = new Map<string, ModelCapabilities>();
+
+/** Capabilities for a model id, profile id or ARN. Unknown families get conservative defaults. */
+export function capabilitiesOf(model: string): ModelCapabilities {
+  const hit = cache.get(model);
+  if (hit) return hit;
+  const base = baseModelId(model);
+  const row = ROWS.find((r) => r.match.test(base));
+  const { match: _match, ...fields } = row ?? { match: /$^/, family: "generic" };
+  const caps: ModelCapabilities = { ...BASE, ...fields };
+  if (cache.size > 10_000) cache.clear();
+  cache.set(model, caps);
+  return caps;
+}

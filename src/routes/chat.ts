@@ -1,0 +1,74 @@
+/**
+ * POST /chat/completions, streaming and not.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppDeps, AppEnv } from "../app";
+import { newCompletionId, toChatCompletion } from "../chat/from-converse";
+import { checkChatPolicy } from "../chat/policy";
+import { chatRequestSchema } from "../chat/schema";
+import { toSseStream } from "../chat/sse";
+import { toChunks } from "../chat/stream";
+import { toConverse } from "../chat/to-converse";
+import { requireJson } from "../middleware/json-body";
+import { jsonBody } from "../validation";
+import { methodNotAllowed } from "./method-not-allowed";
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  // Tell nginx-style proxies not to buffer the stream.
+  "x-accel-buffering": "no",
+};
+
+export function chatRoute(deps: AppDeps): Hono<AppEnv> {
+  const { config, runtime, models } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.post("/chat/completions", requireJson(), jsonBody(chatRequestSchema), async (c) => {
+    const req = c.req.valid("json");
+    const warnings = checkChatPolicy(req);
+    const model = models.resolve(req.model ?? undefined, "chat");
+    const translation = toConverse(req, { modelId: model.id, caps: model.caps });
+    warnings.push(...translation.warnings);
+    if (warnings.length > 0) c.header("x-gateway-warnings", warnings.join("; "));
+    const meta = { id: newCompletionId(), created: Math.floor(Date.now() / 1000), model: model.id };
+
+    // Bun's idle timer (10 s by default) would cut a slow model; our own timeouts govern instead.
+    c.env?.server?.timeout(c.req.raw, 0);
+
+    if (!req.stream) {
+      const signal = AbortSignal.any([
+        c.req.raw.signal,
+        AbortSignal.timeout(config.requestTimeoutMs),
+      ]);
+      const out = await runtime.converse(translation.input, signal);
+      return c.json(toChatCompletion(out, meta));
+    }
+
+    const upstream = new AbortController();
+    const abort = () => upstream.abort();
+    c.req.raw.signal.addEventListener("abort", abort, { once: true });
+    // Errors before the first event still get a real HTTP status (onError).
+    const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
+    let stream: Awaited<ReturnType<typeof runtime.converseStream>>["stream"];
+    try {
+      ({ stream } = await runtime.converseStream(translation.input, upstream.signal));
+    } finally {
+      clearTimeout(firstEventTimer);
+    }
+    const chunks = toChunks(stream, meta, {
+      includeUsage: req.stream_options?.include_usage === true,
+    });
+    const body = toSseStream(chunks, {
+      keepaliveMs: config.streamKeepaliveMs,
+      idleTimeoutMs: config.streamIdleTimeoutMs,
+      abort,
+      onEnd: () => c.req.raw.signal.removeEventListener("abort", abort),
+    });
+    return c.body(body, 200, SSE_HEADERS);
+  });
+  app.all("/chat/completions", methodNotAllowed(["POST"]));
+  return app;
+}
