@@ -85,7 +85,9 @@ export function eventStreamResponse(
         // Erroring the body makes Bun abort the chunked response mid-stream: the client
         // sees a dropped connection rather than a clean end. Bun logs this error; it is expected.
         finished = true;
-        controller.error(new Error("Bedrock emulator: resetAfter, dropping this connection on purpose"));
+        controller.error(
+          new Error("Bedrock emulator: resetAfter, dropping this connection on purpose"),
+        );
         return;
       }
       controller.enqueue(step.frame);
