@@ -73,9 +73,10 @@ const schema = z.object({
   MODEL_ALIASES: aliases,
   REQUEST_TIMEOUT_MS: int(600_000, 1_000, 3_600_000),
   STREAM_IDLE_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
-  STREAM_KEEPALIVE_MS: int(15_000, 1_000, 600_000),
+  STREAM_KEEPALIVE_MS: int(15_000, 100, 600_000),
   MAX_BODY_BYTES: int(20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   ENABLE_PROMPT_CACHING: bool(false),
+  EMBEDDING_CONCURRENCY: int(8, 1, 256),
 });
 
 export interface Config {
@@ -95,6 +96,8 @@ export interface Config {
   streamKeepaliveMs: number;
   maxBodyBytes: number;
   enablePromptCaching: boolean;
+  /** Bedrock InvokeModel calls one embeddings request runs at once. */
+  embeddingConcurrency: number;
 }
 
 /** Thrown when the environment is invalid; the message lists every problem. */
@@ -131,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     streamKeepaliveMs: e.STREAM_KEEPALIVE_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     enablePromptCaching: e.ENABLE_PROMPT_CACHING,
+    embeddingConcurrency: e.EMBEDDING_CONCURRENCY,
   };
 }
 

@@ -111,20 +111,36 @@ function isAwsLike(err: unknown): err is AwsLikeError {
   return typeof err === "object" && err !== null && ("$metadata" in err || "$fault" in err);
 }
 
-/** Bedrock exception name → how the client should see it. */
-const BEDROCK_ERRORS: Record<string, { status: number; code: string; passMessage: boolean }> = {
-  ValidationException: { status: 400, code: "invalid_request", passMessage: true },
-  ConflictException: { status: 409, code: "conflict", passMessage: true },
-  AccessDeniedException: { status: 403, code: "access_denied", passMessage: true },
-  ResourceNotFoundException: { status: 404, code: "model_not_found", passMessage: true },
-  ModelTimeoutException: { status: 504, code: "model_timeout", passMessage: true },
-  ThrottlingException: { status: 429, code: "rate_limit_exceeded", passMessage: true },
-  ModelNotReadyException: { status: 429, code: "model_not_ready", passMessage: true },
-  ServiceQuotaExceededException: { status: 429, code: "insufficient_quota", passMessage: true },
-  ModelErrorException: { status: 502, code: "model_error", passMessage: false },
-  ModelStreamErrorException: { status: 502, code: "model_error", passMessage: false },
-  InternalServerException: { status: 502, code: "upstream_error", passMessage: false },
-  ServiceUnavailableException: { status: 503, code: "service_unavailable", passMessage: false },
+/**
+ * Bedrock exception name → how the client should see it. Client-fault messages
+ * are passed through (they tell the caller what to fix); server-side ones get a
+ * fixed text, so 5xx bodies leak nothing from upstream.
+ */
+const BEDROCK_ERRORS: Record<string, { status: number; code: string; publicMessage?: string }> = {
+  ValidationException: { status: 400, code: "invalid_request" },
+  ConflictException: { status: 409, code: "conflict" },
+  AccessDeniedException: { status: 403, code: "access_denied" },
+  ResourceNotFoundException: { status: 404, code: "model_not_found" },
+  ThrottlingException: { status: 429, code: "rate_limit_exceeded" },
+  ModelNotReadyException: { status: 429, code: "model_not_ready" },
+  ServiceQuotaExceededException: { status: 429, code: "insufficient_quota" },
+  ModelTimeoutException: {
+    status: 504,
+    code: "model_timeout",
+    publicMessage: "The model timed out while processing the request.",
+  },
+  ModelErrorException: { status: 502, code: "model_error", publicMessage: "The model failed to process the request." },
+  ModelStreamErrorException: {
+    status: 502,
+    code: "model_error",
+    publicMessage: "The model failed while streaming the response.",
+  },
+  InternalServerException: { status: 502, code: "upstream_error", publicMessage: "Bedrock reported an internal error." },
+  ServiceUnavailableException: {
+    status: 503,
+    code: "service_unavailable",
+    publicMessage: "Bedrock is temporarily unavailable.",
+  },
 };
 
 /** Seconds to suggest when Bedrock did not say; the SDK already retried once. */
@@ -160,10 +176,9 @@ export function fromBedrockError(err: unknown): GatewayError {
   if (known) {
     const headers: Record<string, string> = {};
     if (known.status === 429) headers["retry-after"] = retryAfterOf(e);
-    const message =
-      known.passMessage && e.message
-        ? cleanMessage(e.message)
-        : `Bedrock failed to process the request (${key})${suffix}.`;
+    const message = known.publicMessage
+      ? `${known.publicMessage.slice(0, -1)}${suffix}.`
+      : cleanMessage(e.message || key);
     return new GatewayError(known.status, message, { code: known.code, headers, cause: err });
   }
   if (name === "AbortError" || name === "TimeoutError") {

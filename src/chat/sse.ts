@@ -19,6 +19,11 @@ export interface SseOptions {
   keepaliveMs: number;
   /** Fail the stream after this much upstream silence. */
   idleTimeoutMs: number;
+  /**
+   * When upstream last showed life (ms since epoch). Defaults to when the source
+   * last yielded; pass it when the source swallows events that yield nothing.
+   */
+  lastActivity?: () => number;
   /** Cancels the upstream request (client gone, or idle timeout). */
   abort: () => void;
   /** Called once, when the stream ends for any reason. */
@@ -41,6 +46,7 @@ export function toSseStream<T>(
   let pending: Promise<IteratorResult<T>> | undefined;
   let lastEvent = Date.now();
   let ended = false;
+  const activity = () => Math.max(lastEvent, opts.lastActivity?.() ?? 0);
   const end = (outcome: { error?: GatewayError; cancelled: boolean }) => {
     if (ended) return;
     ended = true;
@@ -51,13 +57,13 @@ export function toSseStream<T>(
     async pull(controller) {
       try {
         pending ??= source.next();
-        const idleLeft = opts.idleTimeoutMs - (Date.now() - lastEvent);
+        const idleLeft = opts.idleTimeoutMs - (Date.now() - activity());
         const result = await withTimeout(
           pending,
           Math.max(0, Math.min(opts.keepaliveMs, idleLeft)),
         );
         if (result === TIMEOUT) {
-          if (Date.now() - lastEvent >= opts.idleTimeoutMs) {
+          if (Date.now() - activity() >= opts.idleTimeoutMs) {
             opts.abort();
             throw new GatewayError(504, "Bedrock stopped sending data; the stream timed out.", {
               code: "stream_idle_timeout",

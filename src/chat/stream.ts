@@ -22,6 +22,8 @@ import type { ChatCompletionChunk, ChunkDelta, FinishReason } from "./types";
 
 export interface StreamOptions {
   includeUsage: boolean;
+  /** Called for every upstream event, including those that yield no chunk (idle tracking). */
+  onEvent?: () => void;
 }
 
 /** Thrown when Bedrock's stream ends before its final events. */
@@ -68,6 +70,7 @@ export async function* toChunks(
 
   try {
     for await (const ev of events) {
+      opts.onEvent?.();
       if (ev.messageStart) {
         if (!roleSent) yield chunk(withRole({}));
       } else if (ev.contentBlockStart) {

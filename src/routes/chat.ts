@@ -58,12 +58,17 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     } finally {
       clearTimeout(firstEventTimer);
     }
+    let lastUpstreamEvent = Date.now();
     const chunks = toChunks(stream, meta, {
       includeUsage: req.stream_options?.include_usage === true,
+      onEvent: () => {
+        lastUpstreamEvent = Date.now();
+      },
     });
     const body = toSseStream(chunks, {
       keepaliveMs: config.streamKeepaliveMs,
       idleTimeoutMs: config.streamIdleTimeoutMs,
+      lastActivity: () => lastUpstreamEvent,
       abort,
       onEnd: () => c.req.raw.signal.removeEventListener("abort", abort),
     });
