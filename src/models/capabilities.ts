@@ -119,6 +119,8 @@ const ROWS: Row[] = [
     topK: "top_k",
   },
   { match: /^anthropic\./, family: "claude-legacy", topK: "top_k" },
+  // Before nova-2: amazon.nova-2-multimodal-embeddings-v1:0 would otherwise match the chat row.
+  { match: /^amazon\.nova-.*embed/, family: "nova-embed", embedding: "nova" },
   {
     match: /^amazon\.nova-2/,
     family: "nova-2",
@@ -150,7 +152,6 @@ const ROWS: Row[] = [
   },
   { match: /^amazon\.titan-embed-text-v1/, family: "titan-embed-v1", embedding: "titan-v1" },
   { match: /^amazon\.titan-embed-text-v2/, family: "titan-embed-v2", embedding: "titan-v2" },
-  { match: /^amazon\.nova-.*embed/, family: "nova-embed", embedding: "nova" },
   { match: /^cohere\.embed-v4/, family: "cohere-embed-v4", embedding: "cohere-v4" },
   { match: /^cohere\.embed-/, family: "cohere-embed-v3", embedding: "cohere-v3" },
   { match: /^amazon\.titan-text/, family: "titan-text", system: false, assistantPrefill: false },
