@@ -169,7 +169,7 @@ export function fromBedrockError(err: unknown): GatewayError {
   const e = (typeof err === "object" && err !== null ? err : { name: String(err) }) as AwsLikeError;
   const name = e.name ?? "Error";
   // Unmodeled exception frames surface as Error(name=<lowerCamel>), so normalise.
-  const key = name.charAt(0).toUpperCase() + name.slice(1);
+  const key = upperFirst(name);
   const known = BEDROCK_ERRORS[key];
   const requestId = e.$metadata?.requestId;
   const suffix = requestId ? ` (Bedrock request id ${requestId})` : "";
@@ -254,17 +254,17 @@ function internalError(cause: unknown): GatewayError {
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
-  if (
-    isAwsLike(err) ||
-    (err instanceof Error && (err.name in BEDROCK_ERRORS || err.name === "AbortError"))
-  ) {
-    return fromBedrockError(err);
-  }
-  if (err instanceof Error && typeof (err as { name?: string }).name === "string") {
-    const key = err.name.charAt(0).toUpperCase() + err.name.slice(1);
-    if (key in BEDROCK_ERRORS) return fromBedrockError(err);
-  }
+  if (isAwsLike(err) || (err instanceof Error && isUpstreamName(err.name))) return fromBedrockError(err);
   return internalError(err);
+}
+
+/** Names the Bedrock client (or its HTTP handler) throws without AWS metadata. */
+function isUpstreamName(name: string): boolean {
+  return name === "AbortError" || name === "TimeoutError" || upperFirst(name) in BEDROCK_ERRORS;
+}
+
+function upperFirst(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** The one place an error becomes an HTTP response. */
