@@ -15,6 +15,7 @@ import { bearerAuth } from "./middleware/auth";
 import { type RequestIdVariables, requestId } from "./middleware/request-id";
 import type { ModelResolver } from "./models/resolver";
 import { chatRoute } from "./routes/chat";
+import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 
 export interface AppDeps {
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   api.route("/", chatRoute(deps));
+  api.route("/", embeddingsRoute(deps));
 
   app.route("/v1", api);
   app.route("/api/v1", api);

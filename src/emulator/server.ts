@@ -14,6 +14,8 @@
  */
 import { createApp } from "./app";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from "./fixtures";
+// Side effect: registers the embedding families' InvokeModel handlers.
+import "./invoke-embeddings";
 import { createState, noteSocket, resetState } from "./state";
 import type { Emulator, EmulatorOptions } from "./types";
 
