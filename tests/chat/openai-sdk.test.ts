@@ -108,7 +108,7 @@ describe("openai SDK", () => {
       for await (const chunk of stream) got += chunk.choices[0]?.delta.content ?? "";
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
-    expect((err as OpenAI.APIError).message).toContain("slow down");
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain("slow down");
     expect(got.length).toBeGreaterThan(0);
   });
 });
