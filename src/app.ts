@@ -13,15 +13,19 @@ import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import type { Logger } from "./log";
 import { bearerAuth } from "./middleware/auth";
 import { type RequestIdVariables, requestId } from "./middleware/request-id";
+import type { ModelCatalog } from "./models/catalog";
 import type { ModelResolver } from "./models/resolver";
 import { chatRoute } from "./routes/chat";
 import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
+import { modelsRoute } from "./routes/models";
 
 export interface AppDeps {
   config: Config;
   runtime: BedrockRuntime;
   models: ModelResolver;
+  /** The cached Bedrock model inventory behind `models` and GET /models. */
+  catalog: ModelCatalog;
   logger: Logger;
   /** False while draining; /health then answers 503. */
   isReady?: () => boolean;
@@ -65,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   api.route("/", chatRoute(deps));
+  api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
 
   app.route("/v1", api);

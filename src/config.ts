@@ -71,6 +71,10 @@ const schema = z.object({
   DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
   MODEL_ALIASES: aliases,
+  MODEL_CATALOG_TTL_SECONDS: int(600, 1, 86_400),
+  MODEL_ALLOW_LIST: csv,
+  ENABLE_CROSS_REGION_INFERENCE: bool(true),
+  ENABLE_APPLICATION_INFERENCE_PROFILES: bool(true),
   REQUEST_TIMEOUT_MS: int(600_000, 1_000, 3_600_000),
   STREAM_IDLE_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
   STREAM_KEEPALIVE_MS: int(15_000, 100, 600_000),
@@ -91,6 +95,14 @@ export interface Config {
   defaultModel: string;
   defaultEmbeddingModel: string;
   modelAliases: Record<string, string>;
+  /** How long the model catalog is fresh before a background refresh. */
+  modelCatalogTtlSeconds: number;
+  /** Model ids/ARNs (`*` wildcards) to serve and list; empty serves all. */
+  modelAllowList: string[];
+  /** Serve SYSTEM_DEFINED (us./eu./global.…) inference profiles. */
+  enableCrossRegionInference: boolean;
+  /** Serve APPLICATION inference profiles (by name and ARN). */
+  enableApplicationInferenceProfiles: boolean;
   requestTimeoutMs: number;
   streamIdleTimeoutMs: number;
   streamKeepaliveMs: number;
@@ -129,6 +141,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultModel: e.DEFAULT_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     modelAliases: e.MODEL_ALIASES,
+    modelCatalogTtlSeconds: e.MODEL_CATALOG_TTL_SECONDS,
+    modelAllowList: e.MODEL_ALLOW_LIST,
+    enableCrossRegionInference: e.ENABLE_CROSS_REGION_INFERENCE,
+    enableApplicationInferenceProfiles: e.ENABLE_APPLICATION_INFERENCE_PROFILES,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     streamKeepaliveMs: e.STREAM_KEEPALIVE_MS,

@@ -6,7 +6,7 @@
 import { ConfigError, loadConfig } from "./config";
 import { startGateway } from "./server";
 
-function main(): void {
+async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -17,7 +17,8 @@ function main(): void {
     }
     throw err;
   }
-  const gw = startGateway(config);
+  // Resolves once the model catalog loaded (or could not yet: it retries in the background).
+  const gw = await startGateway(config);
   const { logger } = gw.deps;
   logger.info("gateway listening", {
     url: gw.url,
@@ -37,4 +38,4 @@ function main(): void {
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
 
-main();
+await main();

@@ -5,10 +5,18 @@
  */
 import type { Server } from "bun";
 import { type AppDeps, createApp } from "./app";
+import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import { createLogger, type Logger } from "./log";
-import { StaticModelResolver } from "./models/resolver";
+import { ModelCatalog } from "./models/catalog";
+import { CatalogModelResolver } from "./models/resolver";
+
+/**
+ * How long startup waits for the first catalog load. The server already
+ * answers meanwhile (/health 200; model requests 503 until the catalog is in).
+ */
+const CATALOG_STARTUP_WAIT_MS = 15_000;
 
 export interface GatewayOverrides {
   /** Point the Bedrock clients somewhere else (tests: the emulator). */
@@ -33,19 +41,46 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
     ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
     ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
   });
+  const controlClient = createControlClient({
+    region: config.region,
+    maxAttempts: config.maxAttempts,
+    ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
+    ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
+  });
+  const catalog = new ModelCatalog({
+    control: new SdkBedrockControl(controlClient),
+    region: config.region,
+    ttlMs: config.modelCatalogTtlSeconds * 1000,
+    allowList: config.modelAllowList,
+    systemProfiles: config.enableCrossRegionInference,
+    applicationProfiles: config.enableApplicationInferenceProfiles,
+    logger,
+  });
+  const models = new CatalogModelResolver(catalog, {
+    defaultModel: config.defaultModel,
+    defaultEmbeddingModel: config.defaultEmbeddingModel,
+    aliases: config.modelAliases,
+  });
+  catalog.onLoad((snapshot) => models.checkConfig(snapshot, logger));
   return {
     config,
     logger,
     runtime: new SdkBedrockRuntime(runtimeClient),
-    models: new StaticModelResolver({
-      defaultModel: config.defaultModel,
-      defaultEmbeddingModel: config.defaultEmbeddingModel,
-      aliases: config.modelAliases,
-    }),
+    models,
+    catalog,
   };
 }
 
-export function startGateway(config: Config, overrides: GatewayOverrides = {}): Gateway {
+/**
+ * Starts serving at once, then waits (bounded) for the first model-catalog
+ * load, so the returned gateway normally has its catalog. If Bedrock is
+ * unreachable it still resolves: /health answers 200, model requests get 503
+ * and the catalog keeps retrying in the background.
+ */
+export async function startGateway(
+  config: Config,
+  overrides: GatewayOverrides = {},
+): Promise<Gateway> {
   const deps = buildDeps(config, overrides);
   const app = createApp(deps);
   const server = Bun.serve({
@@ -56,10 +91,14 @@ export function startGateway(config: Config, overrides: GatewayOverrides = {}): 
     fetch: (req, srv) => app.fetch(req, { server: srv }),
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
+  await deps.catalog.start(CATALOG_STARTUP_WAIT_MS);
   return {
     server,
     url: `http://${host}:${server.port}`,
     deps,
-    stop: () => server.stop(true),
+    stop: () => {
+      deps.catalog.stop();
+      return server.stop(true);
+    },
   };
 }

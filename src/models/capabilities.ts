@@ -55,6 +55,8 @@ export interface ModelCapabilities {
   topK: "top_k" | "nova" | "none";
   /** Set for embedding models. */
   embedding?: EmbeddingFamily;
+  /** Answers ConverseStream (the catalog's responseStreamingSupported refines this). */
+  streaming: boolean;
 }
 
 const BASE: ModelCapabilities = {
@@ -72,6 +74,7 @@ const BASE: ModelCapabilities = {
   promptCache: false,
   nativeStructuredOutput: false,
   topK: "none",
+  streaming: true,
 };
 
 type Row = { match: RegExp } & Partial<ModelCapabilities> & { family: string };
@@ -220,4 +223,25 @@ export function capabilitiesOf(model: string): ModelCapabilities {
   if (cache.size > 10_000) cache.clear();
   cache.set(model, caps);
   return caps;
+}
+
+/** What ListFoundationModels publishes about a model that bears on capabilities. */
+export interface ModelMetadata {
+  inputModalities: readonly string[];
+  responseStreamingSupported?: boolean;
+}
+
+/**
+ * The family row refined by the catalog's metadata: Bedrock's own word on
+ * image input and streaming beats the table (Claude 3.5 Haiku is text-only
+ * although its family takes images; Llama 4 takes images although Llama 3.1
+ * does not). Everything Bedrock does not publish stays as the row says.
+ */
+export function withMetadata(caps: ModelCapabilities, meta: ModelMetadata): ModelCapabilities {
+  return {
+    ...caps,
+    imageInput:
+      meta.inputModalities.length > 0 ? meta.inputModalities.includes("IMAGE") : caps.imageInput,
+    streaming: meta.responseStreamingSupported ?? caps.streaming,
+  };
 }

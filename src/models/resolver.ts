@@ -3,7 +3,10 @@
  *
  * @module
  */
+import { GatewayError, InvalidRequestError, ModelNotFoundError } from "../errors";
+import type { Logger } from "../log";
 import { capabilitiesOf, type ModelCapabilities } from "./capabilities";
+import type { CatalogEntry, CatalogSnapshot, ModelCatalog } from "./catalog";
 
 export type ModelKind = "chat" | "embedding";
 
@@ -11,6 +14,8 @@ export interface ResolvedModel {
   /** What is sent to Bedrock as modelId (foundation id, profile id or ARN). */
   id: string;
   caps: ModelCapabilities;
+  /** The catalog id (application profiles: their name), for responses and logs. */
+  name?: string;
 }
 
 export interface ModelResolver {
@@ -29,7 +34,8 @@ export interface StaticResolverOptions {
 
 /**
  * Resolves by configuration alone: aliases, then defaults, then the name as
- * given. Bedrock itself decides whether the model exists.
+ * given. Bedrock itself decides whether the model exists. For unit tests of
+ * routes that do not need a catalog; the gateway uses {@link CatalogModelResolver}.
  */
 export class StaticModelResolver implements ModelResolver {
   constructor(private readonly opts: StaticResolverOptions) {}
@@ -39,5 +45,102 @@ export class StaticModelResolver implements ModelResolver {
     const name = requested?.trim() || fallback;
     const id = this.opts.aliases[name] ?? name;
     return { id, caps: capabilitiesOf(id) };
+  }
+}
+
+/** Seconds a client should wait before retrying while the catalog is cold. */
+const COLD_RETRY_AFTER_S = 5;
+
+/** 503 while the catalog has never loaded (AWS unreachable at startup). */
+export class CatalogUnavailableError extends GatewayError {
+  override name = "CatalogUnavailableError";
+  constructor() {
+    super(
+      503,
+      "The model catalog has not loaded yet: Bedrock's control plane could not be reached. The gateway keeps retrying in the background; try again shortly.",
+      { code: "model_catalog_unavailable", headers: { "retry-after": String(COLD_RETRY_AFTER_S) } },
+    );
+  }
+}
+
+/**
+ * The catalog entry a client-facing name stands for, MODEL_ALIASES applied.
+ * @throws CatalogUnavailableError while cold, ModelNotFoundError when unknown
+ */
+export function findModel(
+  catalog: ModelCatalog,
+  aliases: Record<string, string>,
+  name: string,
+): CatalogEntry {
+  const snapshot = catalog.current();
+  if (!snapshot) throw new CatalogUnavailableError();
+  const entry = snapshot.lookup(aliases[name] ?? name);
+  if (!entry) throw new ModelNotFoundError(name);
+  return entry;
+}
+
+/**
+ * Resolves against the live catalog:
+ * 1. an absent or blank model means DEFAULT_MODEL (chat) or DEFAULT_EMBEDDING_MODEL;
+ * 2. MODEL_ALIASES maps the name (one level; `gpt-*` is never remapped implicitly);
+ * 3. the catalog resolves ids, ARNs, application profile names and profile-only
+ *    foundation ids; anything else is a 404 and never reaches Bedrock.
+ * Synchronous: the catalog is read from memory.
+ */
+export class CatalogModelResolver implements ModelResolver {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly opts: StaticResolverOptions,
+  ) {}
+
+  resolve(requested: string | undefined, kind: ModelKind): ResolvedModel {
+    const fallback = kind === "chat" ? this.opts.defaultModel : this.opts.defaultEmbeddingModel;
+    const name = requested?.trim() || fallback;
+    const entry = this.lookup(name);
+    if (entry.type !== kind) {
+      throw new InvalidRequestError(
+        entry.type === "embedding"
+          ? `The model '${name}' is an embedding model; send it to /v1/embeddings.`
+          : `The model '${name}' is not an embedding model; use it with /v1/chat/completions.`,
+        "model",
+        "model_not_supported",
+      );
+    }
+    return { id: entry.invokeId, caps: entry.caps, name: entry.id };
+  }
+
+  /**
+   * The catalog entry a client-facing name stands for (aliases applied).
+   * @throws CatalogUnavailableError while cold, ModelNotFoundError when unknown
+   */
+  lookup(name: string): CatalogEntry {
+    return findModel(this.catalog, this.opts.aliases, name);
+  }
+
+  #lastMissing = "";
+
+  /**
+   * Logs configured names that the catalog cannot serve, so a typo in
+   * DEFAULT_MODEL or MODEL_ALIASES shows at startup rather than as 404s.
+   * Logged when the set of missing names changes, not on every refresh.
+   */
+  checkConfig(snapshot: CatalogSnapshot, logger: Logger): void {
+    const named: Array<[string, string]> = [
+      ["DEFAULT_MODEL", this.opts.defaultModel],
+      ["DEFAULT_EMBEDDING_MODEL", this.opts.defaultEmbeddingModel],
+      ...Object.entries(this.opts.aliases).map(([alias, target]): [string, string] => [
+        `MODEL_ALIASES ${alias}`,
+        target,
+      ]),
+    ];
+    const missing = named.filter(
+      ([, target]) => !snapshot.lookup(this.opts.aliases[target] ?? target),
+    );
+    const key = JSON.stringify(missing);
+    if (key === this.#lastMissing) return;
+    this.#lastMissing = key;
+    for (const [setting, model] of missing) {
+      logger.warn("configured model is not in the catalog", { setting, model });
+    }
   }
 }

@@ -33,7 +33,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     LOG_LEVEL: "error",
     ...env,
   });
-  const gw = startGateway(config, {
+  const gw = await startGateway(config, {
     endpoint: emu.url,
     credentials: EMU_CREDENTIALS,
     logger: silentLogger,

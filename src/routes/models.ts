@@ -1,0 +1,66 @@
+/**
+ * GET /models, GET /models/{id} (OpenAI's model objects, from the cached
+ * catalog: no AWS call) and POST /models/refresh (reload the catalog now).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppDeps, AppEnv } from "../app";
+import { GatewayError } from "../errors";
+import type { CatalogEntry } from "../models/catalog";
+import { CatalogUnavailableError, findModel } from "../models/resolver";
+import { methodNotAllowed } from "./method-not-allowed";
+
+/** OpenAI's model object. */
+export interface OpenAIModel {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+}
+
+function toModel(entry: CatalogEntry, id = entry.id): OpenAIModel {
+  return { id, object: "model", created: entry.created, owned_by: entry.ownedBy };
+}
+
+export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
+  const { catalog, config, logger } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.get("/models", (c) => {
+    const snapshot = catalog.current();
+    if (!snapshot) throw new CatalogUnavailableError();
+    return c.json({ object: "list", data: snapshot.entries.map((e) => toModel(e)) });
+  });
+
+  // Forced reload, behind the API key like every /v1 route. Concurrent calls share one load.
+  app.post("/models/refresh", async (c) => {
+    try {
+      const snapshot = await catalog.refresh();
+      logger.info("model catalog refreshed on request", { models: snapshot.entries.length });
+      return c.json({
+        status: "refreshed",
+        models: snapshot.entries.length,
+        loaded_at: Math.floor(snapshot.loadedAt / 1000),
+      });
+    } catch (err) {
+      throw new GatewayError(
+        502,
+        "Refreshing the model catalog from Bedrock failed; the previous catalog stays in service.",
+        { code: "catalog_refresh_failed", cause: err },
+      );
+    }
+  });
+
+  // `{.+}` so ids with `/` (application profile ARNs) match whether or not the client encoded them.
+  app.get("/models/:id{.+}", (c) => {
+    const id = c.req.param("id");
+    // An alias answers under its own name: that is the id the client uses.
+    return c.json(toModel(findModel(catalog, config.modelAliases, id), id));
+  });
+
+  app.all("/models", methodNotAllowed(["GET"]));
+  app.all("/models/refresh", methodNotAllowed(["POST"]));
+  app.all("/models/:id{.+}", methodNotAllowed(["GET"]));
+  return app;
+}
