@@ -10,14 +10,20 @@ import { bodyLimit } from "hono/body-limit";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
+import { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
 import { bearerAuth } from "./middleware/auth";
+import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
+import { drainGate } from "./middleware/drain-gate";
 import { type RequestIdVariables, requestId } from "./middleware/request-id";
 import type { ModelCatalog } from "./models/catalog";
 import type { ModelResolver } from "./models/resolver";
+import { accessLog, type ObsVariables } from "./observability/access-log";
+import { GatewayMetrics } from "./observability/metrics";
 import { chatRoute } from "./routes/chat";
 import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
+import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
 
 export interface AppDeps {
@@ -29,10 +35,16 @@ export interface AppDeps {
   logger: Logger;
   /** False while draining; /health then answers 503. */
   isReady?: () => boolean;
+  /** Prometheus registry for /metrics; a fresh one when absent. */
+  metrics?: GatewayMetrics;
+  /** Ready/draining state and in-flight count for graceful shutdown. */
+  lifecycle?: Lifecycle;
+  /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
+  limiter?: ConcurrencyLimiter;
 }
 
 export interface AppEnv {
-  Variables: RequestIdVariables;
+  Variables: RequestIdVariables & ObsVariables;
   Bindings: { server?: Server<unknown> };
 }
 
@@ -40,20 +52,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, logger } = deps;
   const app = new Hono<AppEnv>();
 
-  app.use(requestId());
-  app.use(async function accessLog(c, next) {
-    const start = performance.now();
-    await next();
-    logger.info("request", {
-      requestId: c.var.requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      latencyMs: Math.round((performance.now() - start) * 10) / 10,
-    });
-  });
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
+  const limiter = deps.limiter ?? new ConcurrencyLimiter(config.maxConcurrentRequests);
+  const metrics = deps.metrics ?? new GatewayMetrics({ upstreamInFlight: () => limiter.inFlight });
 
-  app.route("/", healthRoute(deps.isReady));
+  app.use(requestId());
+  app.use(accessLog({ logger, metrics, lifecycle }));
+  app.use(drainGate(lifecycle));
+
+  app.route(
+    "/",
+    healthRoute(() => !lifecycle.draining && (deps.isReady?.() ?? true)),
+  );
+  app.route("/", metricsRoute(metrics, config.apiKeys));
 
   const api = new Hono<AppEnv>();
   api.use(bearerAuth(config.apiKeys));
@@ -68,6 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   );
+  api.use(concurrencyLimit(limiter));
   api.route("/", chatRoute(deps));
   api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
@@ -84,16 +96,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.onError((err, c) => {
     const error = toGatewayError(err);
-    const fields = { requestId: c.var.requestId, status: error.status, code: error.code };
-    if (error.status >= 500) logger.error("request failed", { ...fields, cause: describe(err) });
-    else logger.debug("request rejected", fields);
+    // The access line (observability/access-log.ts) reports every error; a bug also gets its stack.
+    if (error.code === "internal_error") {
+      const cause = error.cause instanceof Error ? error.cause : undefined;
+      logger.error("unhandled error", { requestId: c.var.requestId, stack: cause?.stack });
+    }
     return errorResponse(error, c.var.requestId ? { "x-request-id": c.var.requestId } : {});
   });
   return app;
-}
-
-/** Name and message of an internal error, for logs only (never for clients). */
-function describe(err: unknown): string {
-  const e = err instanceof GatewayError && err.cause ? err.cause : err;
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }

@@ -79,6 +79,10 @@ const schema = z.object({
   STREAM_IDLE_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
   STREAM_KEEPALIVE_MS: int(15_000, 100, 600_000),
   MAX_BODY_BYTES: int(20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  // API requests in flight (streams until they end); beyond it, 429 at once.
+  MAX_CONCURRENT_REQUESTS: int(512, 1, 100_000),
+  // SIGTERM drain deadline; keep it below ECS's stopTimeout (default 30 s).
+  SHUTDOWN_DRAIN_MS: int(25_000, 0, 3_600_000),
   ENABLE_PROMPT_CACHING: bool(false),
   EMBEDDING_CONCURRENCY: int(8, 1, 256),
 });
@@ -116,6 +120,10 @@ export interface Config {
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
+  /** API requests allowed in flight at once (a stream counts until it ends). */
+  maxConcurrentRequests: number;
+  /** How long SIGTERM waits for in-flight requests before interrupting them. */
+  shutdownDrainMs: number;
 
 /**
  * Parses the environment. Throws a {@link ConfigError} listing every bad variable.
@@ -156,3 +164,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** The variables the gateway reads itself, for docs and deployment checks. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
+    maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

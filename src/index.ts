@@ -30,12 +30,34 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0) {
     logger.warn("API_KEY is not set: every request is accepted without authentication");
   }
+  // Graceful stop (ECS sends SIGTERM, then SIGKILL after stopTimeout): /health turns 503,
+  // new requests get 503, in-flight streams get SHUTDOWN_DRAIN_MS to finish, then exit 0.
+  // A second signal exits at once.
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info("shutting down", { signal });
-    void gw.stop().then(() => process.exit(0));
+    if (stopping) {
+      logger.warn("second signal, exiting without waiting", { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info("draining", {
+      signal,
+      inFlight: gw.deps.lifecycle?.inFlight ?? 0,
+      deadlineMs: config.shutdownDrainMs,
+    });
+    gw.shutdown().then(
+      (result) => {
+        logger.info("shut down", { ...result });
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error("shutdown failed", { cause: String(err) });
+        process.exit(1);
+      },
+    );
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
 await main();

@@ -8,9 +8,12 @@ import { type AppDeps, createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
+import { type DrainResult, Lifecycle } from "./lifecycle";
 import { createLogger, type Logger } from "./log";
+import { ConcurrencyLimiter } from "./middleware/concurrency";
 import { ModelCatalog } from "./models/catalog";
 import { CatalogModelResolver } from "./models/resolver";
+import { GatewayMetrics } from "./observability/metrics";
 
 /**
  * How long startup waits for the first catalog load. The server already
@@ -30,6 +33,13 @@ export interface Gateway {
   url: string;
   deps: AppDeps;
   stop(): Promise<void>;
+  /**
+   * Graceful stop: /health turns 503 and new requests get 503 at once,
+   * in-flight requests and streams get up to `config.shutdownDrainMs` to
+   * finish, then the rest are interrupted (streams end with an error frame)
+   * and the server closes.
+   */
+  shutdown(): Promise<DrainResult>;
 }
 
 /** Builds the production dependencies from config. */
@@ -62,9 +72,13 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
     aliases: config.modelAliases,
   });
   catalog.onLoad((snapshot) => models.checkConfig(snapshot, logger));
+  const limiter = new ConcurrencyLimiter(config.maxConcurrentRequests);
   return {
     config,
     logger,
+    lifecycle: new Lifecycle(),
+    limiter,
+    metrics: new GatewayMetrics({ processMetrics: true, upstreamInFlight: () => limiter.inFlight }),
     runtime: new SdkBedrockRuntime(runtimeClient),
     models,
     catalog,
@@ -82,6 +96,8 @@ export async function startGateway(
   overrides: GatewayOverrides = {},
 ): Promise<Gateway> {
   const deps = buildDeps(config, overrides);
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
+  deps.lifecycle = lifecycle;
   const app = createApp(deps);
   const server = Bun.serve({
     port: config.port,
@@ -99,6 +115,12 @@ export async function startGateway(
     stop: () => {
       deps.catalog.stop();
       return server.stop(true);
+    },
+    shutdown: async () => {
+      const result = await lifecycle.drain(config.shutdownDrainMs);
+      deps.catalog.stop();
+      await server.stop(true);
+      return result;
     },
   };
 }

@@ -30,6 +30,8 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     const req = c.req.valid("json");
     const warnings = checkChatPolicy(req);
     const model = models.resolve(req.model ?? undefined, "chat");
+    const obs = c.var.obs;
+    obs.model = model.id;
     const translation = toConverse(req, { modelId: model.id, caps: model.caps });
     warnings.push(...translation.warnings);
     if (warnings.length > 0) c.header("x-gateway-warnings", warnings.join("; "));
@@ -42,8 +44,14 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
       const signal = AbortSignal.any([
         c.req.raw.signal,
         AbortSignal.timeout(config.requestTimeoutMs),
+        obs.shutdownSignal,
       ]);
-      const out = await runtime.converse(translation.input, signal);
+      const out = await runtime.converse(translation.input, signal).catch((err: unknown) => {
+        // Interrupted by a shutdown deadline: say so, not "Bedrock timed out".
+        throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
+      });
+      obs.recordUsage(out.usage);
+      obs.bedrockRequestId = out.$metadata.requestId;
       return c.json(toChatCompletion(out, meta));
     }
 
@@ -54,24 +62,32 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
     let stream: Awaited<ReturnType<typeof runtime.converseStream>>["stream"];
     try {
-      ({ stream } = await runtime.converseStream(translation.input, upstream.signal));
+      ({ stream, requestId: obs.bedrockRequestId } = await runtime.converseStream(
+        translation.input,
+        upstream.signal,
+      ));
     } finally {
       clearTimeout(firstEventTimer);
     }
     let lastUpstreamEvent = Date.now();
-    const chunks = toChunks(stream, meta, {
+    // obs.tapEvents notes time to first token and usage for the access log and metrics.
+    const chunks = toChunks(obs.tapEvents(stream), meta, {
       includeUsage: req.stream_options?.include_usage === true,
       onEvent: () => {
         lastUpstreamEvent = Date.now();
       },
     });
-    const body = toSseStream(chunks, {
+    const body = toSseStream(obs.interruptible(chunks, abort), {
       keepaliveMs: config.streamKeepaliveMs,
       idleTimeoutMs: config.streamIdleTimeoutMs,
       lastActivity: () => lastUpstreamEvent,
       abort,
-      onEnd: () => c.req.raw.signal.removeEventListener("abort", abort),
+      onEnd: (outcome) => {
+        c.req.raw.signal.removeEventListener("abort", abort);
+        obs.endStream(outcome);
+      },
     });
+    obs.beginStream();
     return c.body(body, 200, SSE_HEADERS);
   });
   app.all("/chat/completions", methodNotAllowed(["POST"]));

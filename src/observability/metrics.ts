@@ -1,0 +1,134 @@
+/**
+ * Prometheus metrics on prom-client, one registry per gateway (never the
+ * library's global one, so several gateways in one test process do not mix).
+ *
+ * Labels stay low-cardinality: `route` is the registered route pattern (or
+ * "unmatched"), `model` is set only for requests Bedrock could have served
+ * (2xx, 429, 5xx), never for the arbitrary strings of rejected requests.
+ *
+ * @module
+ */
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type Registry as PromRegistry,
+  Registry,
+} from "prom-client";
+
+export interface GatewayMetricsOptions {
+  /** Also export process_* and nodejs_* metrics (CPU, memory, event-loop lag). */
+  processMetrics?: boolean;
+  /** Sampled at scrape time: API requests holding a concurrency slot. */
+  upstreamInFlight?: () => number;
+}
+
+/** Seconds; LLM calls run from sub-second to minutes. */
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+const TTFT_BUCKETS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 13, 20, 30, 60];
+
+export interface RequestSample {
+  route: string;
+  method: string;
+  status: number;
+  model: string;
+  stream: boolean;
+  latencySeconds: number;
+  ttftSeconds: number | undefined;
+  tokensIn: number | undefined;
+  tokensOut: number | undefined;
+}
+
+export class GatewayMetrics {
+  readonly registry: PromRegistry = new Registry();
+  readonly #requests: Counter<"route" | "method" | "status" | "model">;
+  readonly #latency: Histogram<"route" | "stream">;
+  readonly #ttft: Histogram<"model">;
+  readonly #tokens: Counter<"model" | "direction">;
+  readonly #bedrockErrors: Counter<"exception" | "model">;
+  readonly #streams: Gauge;
+
+  constructor(opts: GatewayMetricsOptions = {}) {
+    const registers = [this.registry];
+    this.#requests = new Counter({
+      name: "gateway_requests_total",
+      help: "HTTP requests by route, method, status and Bedrock model.",
+      labelNames: ["route", "method", "status", "model"],
+      registers,
+    });
+    this.#latency = new Histogram({
+      name: "gateway_request_duration_seconds",
+      help: "Time from request arrival to the end of the response (for streams, the end of the stream).",
+      labelNames: ["route", "stream"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#ttft = new Histogram({
+      name: "gateway_time_to_first_token_seconds",
+      help: "Streams: time from request arrival to the first content delta from Bedrock.",
+      labelNames: ["model"],
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    this.#tokens = new Counter({
+      name: "gateway_tokens_total",
+      help: "Tokens Bedrock reported, by model and direction (input = prompt incl. cache, output = completion).",
+      labelNames: ["model", "direction"],
+      registers,
+    });
+    this.#bedrockErrors = new Counter({
+      name: "gateway_bedrock_errors_total",
+      help: "Bedrock failures by exception name (HTTP errors and mid-stream exception frames).",
+      labelNames: ["exception", "model"],
+      registers,
+    });
+    this.#streams = new Gauge({
+      name: "gateway_streams_in_flight",
+      help: "SSE streams currently open.",
+      registers,
+    });
+    const upstream = opts.upstreamInFlight;
+    new Gauge({
+      name: "gateway_requests_in_flight",
+      help: "API requests holding a concurrency slot (streams until they end).",
+      registers,
+      collect() {
+        this.set(upstream?.() ?? 0);
+      },
+    });
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  streamOpened(): void {
+    this.#streams.inc();
+  }
+
+  streamClosed(): void {
+    this.#streams.dec();
+  }
+
+  observeRequest(s: RequestSample): void {
+    this.#requests.inc({
+      route: s.route,
+      method: s.method,
+      status: String(s.status),
+      model: s.model,
+    });
+    this.#latency.observe({ route: s.route, stream: String(s.stream) }, s.latencySeconds);
+    if (s.ttftSeconds !== undefined) this.#ttft.observe({ model: s.model }, s.ttftSeconds);
+    if (s.tokensIn !== undefined)
+      this.#tokens.inc({ model: s.model, direction: "input" }, s.tokensIn);
+    if (s.tokensOut !== undefined)
+      this.#tokens.inc({ model: s.model, direction: "output" }, s.tokensOut);
+  }
+
+  bedrockError(exception: string, model: string): void {
+    this.#bedrockErrors.inc({ exception, model });
+  }
+
+  /** The exposition text and its content type, for GET /metrics. */
+  async render(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Per-request observations: the facts routes learn (model, tokens, time to
+ * first token, Bedrock request id, errors) gathered in one object on
+ * `c.var.obs`, so the access log line and the metrics can be written once,
+ * when the request is really over. For a stream that is when the stream
+ * ends, long after the handler returned; {@link RequestObs.settled} says when.
+ *
+ * Never put prompts, completions or keys here.
+ *
+ * @module
+ */
+import type { ConverseStreamOutput, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
+import { toUsage } from "../chat/from-converse";
+import type { GatewayError } from "../errors";
+import { interruptible } from "../lifecycle";
+
+export interface StreamOutcome {
+  error?: GatewayError;
+  cancelled: boolean;
+}
+
+export class RequestObs {
+  /** performance.now() when the request arrived. */
+  readonly startedAt = performance.now();
+  /** The Bedrock model id the request resolved to. */
+  model: string | undefined;
+  /** Prompt tokens as the client sees them (input + cache read + cache write). */
+  tokensIn: number | undefined;
+  tokensOut: number | undefined;
+  /** Milliseconds from arrival to the first content delta of a stream. */
+  ttftMs: number | undefined;
+  bedrockRequestId: string | undefined;
+  /** An error that ended a stream after its 200 was sent. */
+  streamError: GatewayError | undefined;
+  /** The client went away before the stream ended. */
+  cancelled = false;
+  #streaming = false;
+  #resolveSettled!: () => void;
+  /** Resolves once: when the response is complete (for a stream, when it ends). */
+  readonly settled = new Promise<void>((resolve) => {
+    this.#resolveSettled = resolve;
+  });
+
+  constructor(
+    /** Aborted when a shutdown deadline passes. */
+    readonly shutdownSignal: AbortSignal = new AbortController().signal,
+  ) {}
+
+  get streaming(): boolean {
+    return this.#streaming;
+  }
+
+  /** Records Bedrock token usage (Converse or ConverseStream metadata). */
+  recordUsage(usage: TokenUsage | undefined): void {
+    if (!usage) return;
+    const u = toUsage(usage);
+    this.tokensIn = u.prompt_tokens;
+    this.tokensOut = u.completion_tokens;
+  }
+
+  /**
+   * Passes ConverseStream events through, noting the first content delta
+   * (time to first token) and the usage in the final metadata event.
+   */
+  async *tapEvents(
+    events: AsyncIterable<ConverseStreamOutput>,
+  ): AsyncGenerator<ConverseStreamOutput> {
+    for await (const ev of events) {
+      if (ev.contentBlockDelta && this.ttftMs === undefined) {
+        this.ttftMs = performance.now() - this.startedAt;
+      } else if (ev.contentBlockStart?.start?.toolUse && this.ttftMs === undefined) {
+        this.ttftMs = performance.now() - this.startedAt;
+      } else if (ev.metadata) {
+        this.recordUsage(ev.metadata.usage);
+      }
+      yield ev;
+    }
+  }
+
+  /** Makes a chunk iterator end with a shutdown error when the drain deadline passes. */
+  interruptible<T>(source: AsyncIterator<T>, abortUpstream: () => void): AsyncIterator<T> {
+    return interruptible(source, this.shutdownSignal, abortUpstream);
+  }
+
+  /** The handler is about to return a streaming body: the request ends with {@link endStream}. */
+  beginStream(): void {
+    this.#streaming = true;
+  }
+
+  /** Called from the SSE framer's onEnd. */
+  endStream(outcome: StreamOutcome): void {
+    this.streamError = outcome.error;
+    this.cancelled = outcome.cancelled;
+    this.#resolveSettled();
+  }
+
+  /** Called by the access-log middleware once the handler returned a non-stream response. */
+  finishUnlessStreaming(): void {
+    if (!this.#streaming) this.#resolveSettled();
+  }
+}
