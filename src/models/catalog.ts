@@ -265,6 +265,8 @@ export interface CatalogStatus {
   loadedAt?: number;
   /** Consecutive failed loads. */
   failures: number;
+  /** A load is in flight. */
+  refreshing: boolean;
   lastError?: string;
 }
 
@@ -359,6 +361,7 @@ export class ModelCatalog {
       models: s?.entries.length ?? 0,
       ...(s ? { loadedAt: s.loadedAt } : {}),
       failures: this.#failures,
+      refreshing: this.#inflight !== undefined,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
     };
   }
