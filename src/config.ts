@@ -68,6 +68,7 @@ const schema = z.object({
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
+  BEDROCK_TRANSPORT: z.enum(["raw", "sdk"]).default("raw"),
   DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
   MODEL_ALIASES: aliases,
@@ -84,6 +85,15 @@ const schema = z.object({
   // SIGTERM drain deadline; keep it below ECS's stopTimeout (default 30 s).
   SHUTDOWN_DRAIN_MS: int(25_000, 0, 3_600_000),
   ENABLE_PROMPT_CACHING: bool(false),
+  // Default guardrail for chat (a request's own guardrailConfig replaces it).
+  GUARDRAIL_ID: z.string().min(1).optional(),
+  GUARDRAIL_VERSION: z.string().min(1).optional(),
+  GUARDRAIL_TRACE: z.enum(["enabled", "disabled", "enabled_full"]).optional(),
+  GUARDRAIL_STREAM_MODE: z.enum(["sync", "async"]).optional(),
+  IMAGE_FETCH_TIMEOUT_MS: int(10_000, 100, 120_000),
+  IMAGE_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  IMAGE_FETCH_ALLOW_PRIVATE: bool(false),
+  IMAGE_FETCH_ALLOW_HOSTS: csv,
   EMBEDDING_CONCURRENCY: int(8, 1, 256),
 });
 
@@ -96,6 +106,12 @@ export interface Config {
   region: string;
   /** Total attempts per Bedrock call, owned by the SDK's retry strategy. */
   maxAttempts: number;
+  /**
+   * How ConverseStream reaches Bedrock: "raw" (signed fetch + event-stream codec,
+   * src/bedrock/raw-runtime.ts) or "sdk" (the SDK's command). Chosen by
+   * benchmark; see bench/README.md.
+   */
+  bedrockTransport: "raw" | "sdk";
   defaultModel: string;
   defaultEmbeddingModel: string;
   modelAliases: Record<string, string>;
@@ -111,7 +127,25 @@ export interface Config {
   streamIdleTimeoutMs: number;
   streamKeepaliveMs: number;
   maxBodyBytes: number;
+  /** API requests allowed in flight at once (a stream counts until it ends). */
+  maxConcurrentRequests: number;
+  /** How long SIGTERM waits for in-flight requests before interrupting them. */
+  shutdownDrainMs: number;
   enablePromptCaching: boolean;
+  /** Default Converse guardrailConfig for chat; undefined when GUARDRAIL_ID is unset. */
+  guardrail?: {
+    guardrailIdentifier: string;
+    guardrailVersion: string;
+    trace?: "enabled" | "disabled" | "enabled_full";
+    streamProcessingMode?: "sync" | "async";
+  };
+  /** http(s) image URL fetching (src/chat/media.ts). */
+  imageFetchTimeoutMs: number;
+  imageMaxBytes: number;
+  /** Allows fetching images from private, loopback and link-local addresses. */
+  imageFetchAllowPrivate: boolean;
+  /** Hostnames exempt from the private-address guard. */
+  imageFetchAllowHosts: string[];
   /** Bedrock InvokeModel calls one embeddings request runs at once. */
   embeddingConcurrency: number;
 }
@@ -120,10 +154,6 @@ export interface Config {
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
-  /** API requests allowed in flight at once (a stream counts until it ends). */
-  maxConcurrentRequests: number;
-  /** How long SIGTERM waits for in-flight requests before interrupting them. */
-  shutdownDrainMs: number;
 
 /**
  * Parses the environment. Throws a {@link ConfigError} listing every bad variable.
@@ -137,6 +167,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if ((e.GUARDRAIL_ID === undefined) !== (e.GUARDRAIL_VERSION === undefined)) {
+    throw new ConfigError(
+      "Invalid configuration:\n  GUARDRAIL_ID and GUARDRAIL_VERSION must be set together",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -146,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Two attempts: one quick retry of transient faults. The SDK's default of 3
     // hides 1-2 s of backoff behind a throttle that the client should see.
     maxAttempts: e.AWS_MAX_ATTEMPTS ?? 2,
+    bedrockTransport: e.BEDROCK_TRANSPORT,
     defaultModel: e.DEFAULT_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     modelAliases: e.MODEL_ALIASES,
@@ -157,12 +193,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     streamKeepaliveMs: e.STREAM_KEEPALIVE_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     enablePromptCaching: e.ENABLE_PROMPT_CACHING,
+    ...(e.GUARDRAIL_ID && e.GUARDRAIL_VERSION
+      ? {
+          guardrail: {
+            guardrailIdentifier: e.GUARDRAIL_ID,
+            guardrailVersion: e.GUARDRAIL_VERSION,
+            ...(e.GUARDRAIL_TRACE ? { trace: e.GUARDRAIL_TRACE } : {}),
+            ...(e.GUARDRAIL_STREAM_MODE ? { streamProcessingMode: e.GUARDRAIL_STREAM_MODE } : {}),
+          },
+        }
+      : {}),
+    imageFetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS,
+    imageMaxBytes: e.IMAGE_MAX_BYTES,
+    imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
+    imageFetchAllowHosts: e.IMAGE_FETCH_ALLOW_HOSTS.map((h) => h.toLowerCase()),
     embeddingConcurrency: e.EMBEDDING_CONCURRENCY,
   };
 }
 
 /** The variables the gateway reads itself, for docs and deployment checks. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
-    maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
-    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

@@ -40,22 +40,12 @@ export function checkChatPolicy(req: ChatRequest): string[] {
   }
   if (req.web_search_options != null)
     reject("web_search_options", "web_search_options is not supported.");
-  if (req.response_format && req.response_format.type !== "text") {
-    reject(
-      "response_format",
-      `response_format '${req.response_format.type}' is not supported yet.`,
-    );
-  }
+  // response_format json_object / json_schema: delivered by structured-output.ts.
   for (const p of ["frequency_penalty", "presence_penalty"] as const) {
     const v = req[p];
     if (v != null && v !== 0) warnings.push(`${p} ignored: Bedrock has no equivalent`);
   }
   if (req.seed != null) warnings.push("seed ignored: Bedrock sampling cannot be seeded");
-  if (req.reasoning_effort != null && req.reasoning_effort !== "none") {
-    warnings.push("reasoning_effort ignored: not supported yet");
-  }
-  if (req.service_tier != null && req.service_tier !== "auto" && req.service_tier !== "default") {
-    warnings.push("service_tier ignored: not supported yet");
-  }
+  // reasoning_effort: reasoning.ts; service_tier and metadata: native-controls.ts.
   return warnings;
 }

@@ -73,6 +73,14 @@ const userMessage = z
   })
   .loose();
 
+/** A thinking block sent back on an assistant message (see reasoning.ts). */
+export const thinkingBlockSchema = z.discriminatedUnion("type", [
+  z
+    .object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string().optional() })
+    .loose(),
+  z.object({ type: z.literal("redacted_thinking"), data: z.string().min(1) }).loose(),
+]);
+
 const assistantMessage = z
   .object({
     role: z.literal("assistant"),
@@ -82,14 +90,21 @@ const assistantMessage = z
     name: z.string().optional(),
     /** Reasoning text from an earlier turn (our response field, sent back). */
     reasoning_content: z.string().nullable().optional(),
+    /** Signed / redacted thinking from an earlier turn (our response field, sent back). */
+    thinking_blocks: z.array(thinkingBlockSchema).nullable().optional(),
   })
   .loose();
 
 const toolMessage = z
   .object({
     role: z.literal("tool"),
-    content: z.union([z.string(), z.array(textPart)]),
+    // Images in tool results are not in OpenAI's schema, but agents (MCP bridges,
+    // computer-use loops) send them; Bedrock accepts them for some models.
+    content: z.union([z.string(), z.array(z.discriminatedUnion("type", [textPart, imagePart]))]),
     tool_call_id: z.string().min(1),
+    /** Non-standard error marks (Anthropic's is_error, LangChain's status); see tools.ts. */
+    is_error: z.boolean().nullable().optional(),
+    status: z.string().nullable().optional(),
   })
   .loose();
 
@@ -208,6 +223,7 @@ export const chatRequestSchema = z
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export type ChatMessage = z.infer<typeof chatMessage>;
+export type ThinkingBlockInput = z.infer<typeof thinkingBlockSchema>;
 export type UserContentPart = z.infer<typeof userContentPart>;
 export type ChatTool = z.infer<typeof functionTool>;
 export type ToolChoice = z.infer<typeof toolChoice>;

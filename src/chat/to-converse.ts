@@ -9,19 +9,24 @@
  * @module
  */
 import type {
-  ToolChoice as BedrockToolChoice,
   ContentBlock,
   ConverseStreamCommandInput,
-  ImageFormat,
   InferenceConfiguration,
   Message,
   SystemContentBlock,
-  Tool,
-  ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
 import { InvalidRequestError } from "../errors";
 import type { ModelCapabilities } from "../models/capabilities";
-import type { ChatMessage, ChatRequest, ChatTool, UserContentPart } from "./schema";
+import { applyBedrockExtensions, type ExtensionDefaults } from "./bedrock-extensions";
+import { pushCachePoint } from "./caching";
+import { type DocumentNames, fileBlock } from "./documents";
+import { decodeDataUrl } from "./images";
+import { reasoningHistory } from "./reasoning";
+import type { ChatMessage, ChatRequest, UserContentPart } from "./schema";
+import { applyResponseFormat, type StructuredOutputPlan } from "./structured-output";
+import { buildToolConfig, prepareToolHistory, toolResultBlock, toolUseBlocks } from "./tools";
+
+export { decodeDataUrl, sniffImageFormat } from "./images";
 
 /** Converse input without streaming-only fields; the same for both operations. */
 export type ConverseInput = ConverseStreamCommandInput;
@@ -30,12 +35,16 @@ export interface TranslateContext {
   /** The model id sent to Bedrock. */
   modelId: string;
   caps: ModelCapabilities;
+  /** Gateway defaults for caching and guardrails (bedrock-extensions.ts); none when omitted. */
+  defaults?: ExtensionDefaults;
 }
 
 export interface Translation {
   input: ConverseInput;
   /** Things we changed or dropped, reported to the client in a header. */
   warnings: string[];
+  /** How response_format is delivered; the response side must undo a forced tool. */
+  structured: StructuredOutputPlan;
 }
 
 /** Text sent where Bedrock needs a user turn the client did not give. */
@@ -49,17 +58,15 @@ interface Turn {
   content: ContentBlock[];
 }
 
-/** Bedrock's tool-name pattern. */
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-
 export function toConverse(req: ChatRequest, ctx: TranslateContext): Translation {
   const warnings: string[] = [];
   const { caps } = ctx;
   const system: SystemContentBlock[] = [];
   const turns: Turn[] = [];
+  const documentNames: DocumentNames = new Set();
 
   req.messages.forEach((msg, i) => {
-    const turn = convertMessage(msg, i, system, ctx);
+    const turn = convertMessage(msg, i, system, ctx, documentNames);
     if (turn && turn.content.length > 0) turns.push(turn);
   });
 
@@ -99,9 +106,21 @@ export function toConverse(req: ChatRequest, ctx: TranslateContext): Translation
   if (system.length > 0) input.system = system;
   const inferenceConfig = inference(req, caps, warnings);
   if (Object.keys(inferenceConfig).length > 0) input.inferenceConfig = inferenceConfig;
-  const toolConfig = tools(req, messages, caps, warnings);
-  if (toolConfig) input.toolConfig = toolConfig;
-  return { input, warnings };
+  prepareToolHistory(req, messages, caps, warnings);
+  const toolPlan = buildToolConfig(req, messages, caps, warnings);
+  if (toolPlan.toolConfig) input.toolConfig = toolPlan.toolConfig;
+  if (toolPlan.additionalFields) {
+    const existing = input.additionalModelRequestFields;
+    input.additionalModelRequestFields = {
+      ...(typeof existing === "object" && existing !== null && !Array.isArray(existing)
+        ? existing
+        : {}),
+      ...toolPlan.additionalFields,
+    } as NonNullable<ConverseInput["additionalModelRequestFields"]>;
+  }
+  const structured = applyResponseFormat(req, input, caps, warnings);
+  applyBedrockExtensions(req, input, caps, ctx.defaults ?? {}, warnings);
+  return { input, warnings, structured };
 }
 
 function convertMessage(
@@ -109,58 +128,55 @@ function convertMessage(
   i: number,
   system: SystemContentBlock[],
   ctx: TranslateContext,
+  documentNames: DocumentNames,
 ): Turn | undefined {
   switch (msg.role) {
     case "system":
     case "developer": {
-      for (const text of textsOf(msg.content)) if (text.trim() !== "") system.push({ text });
+      if (typeof msg.content === "string") {
+        if (msg.content.trim() !== "") system.push({ text: msg.content });
+      } else {
+        msg.content.forEach((part, j) => {
+          if (part.text.trim() !== "") system.push({ text: part.text });
+          pushCachePoint(system, part, `messages[${i}].content[${j}]`);
+        });
+      }
+      pushCachePoint(system, msg, `messages[${i}]`);
       return undefined;
     }
     case "user": {
-      if (typeof msg.content === "string")
-        return { role: "user", content: textBlocks([msg.content]) };
       const content: ContentBlock[] = [];
-      msg.content.forEach((part, j) => {
-        const block = userPart(part, `messages[${i}].content[${j}]`, ctx);
-        if (block) content.push(block);
-      });
+      if (typeof msg.content === "string") content.push(...textBlocks([msg.content]));
+      else {
+        msg.content.forEach((part, j) => {
+          const block = userPart(part, `messages[${i}].content[${j}]`, ctx, documentNames);
+          if (block) content.push(block);
+          pushCachePoint(content, part, `messages[${i}].content[${j}]`);
+        });
+      }
+      pushCachePoint(content, msg, `messages[${i}]`);
       return { role: "user", content };
     }
     case "assistant": {
-      const content: ContentBlock[] = [];
+      // Signed thinking first: Claude requires it to lead the assistant turn.
+      const content: ContentBlock[] = reasoningHistory(msg.thinking_blocks, ctx.caps);
       const texts =
         typeof msg.content === "string"
           ? [msg.content]
           : (msg.content ?? []).map((p) => (p.type === "text" ? p.text : p.refusal));
       content.push(...textBlocks(texts));
-      msg.tool_calls?.forEach((call, j) => {
-        content.push({
-          toolUse: {
-            toolUseId: call.id,
-            name: call.function.name,
-            input: parseArguments(
-              call.function.arguments,
-              `messages[${i}].tool_calls[${j}].function.arguments`,
-            ),
-          },
-        });
-      });
+      if (Array.isArray(msg.content))
+        msg.content.forEach((part, j) => pushCachePoint(content, part, `messages[${i}].content[${j}]`));
+      content.push(...toolUseBlocks(msg, i));
+      pushCachePoint(content, msg, `messages[${i}]`);
       return { role: "assistant", content };
     }
     case "tool": {
-      const texts = textsOf(msg.content).filter((t) => t.trim() !== "");
-      return {
-        role: "user",
-        content: [
-          {
-            toolResult: {
-              toolUseId: msg.tool_call_id,
-              // Bedrock rejects an empty result; say so explicitly.
-              content: texts.length > 0 ? texts.map((text) => ({ text })) : [{ text: "(empty)" }],
-            },
-          },
-        ],
-      };
+      const content: ContentBlock[] = [toolResultBlock(msg, i, ctx.caps)];
+      if (Array.isArray(msg.content))
+        msg.content.forEach((part, j) => pushCachePoint(content, part, `messages[${i}].content[${j}]`));
+      pushCachePoint(content, msg, `messages[${i}]`);
+      return { role: "user", content };
     }
     case "function":
       throw new InvalidRequestError(
@@ -169,10 +185,6 @@ function convertMessage(
         "unsupported_value",
       );
   }
-}
-
-function textsOf(content: string | Array<{ text: string }>): string[] {
-  return typeof content === "string" ? [content] : content.map((p) => p.text);
 }
 
 /** Bedrock rejects blank text blocks; drop them. */
@@ -184,6 +196,7 @@ function userPart(
   part: UserContentPart,
   param: string,
   ctx: TranslateContext,
+  documentNames: DocumentNames,
 ): ContentBlock | undefined {
   switch (part.type) {
     case "text":
@@ -206,96 +219,8 @@ function userPart(
         "unsupported_content",
       );
     case "file":
-      throw new InvalidRequestError(
-        "File content parts are not supported yet.",
-        param,
-        "unsupported_content",
-      );
+      return fileBlock(part, param, ctx.caps, documentNames);
   }
-}
-
-const IMAGE_FORMATS: Record<string, ImageFormat> = {
-  "image/png": "png",
-  "image/jpeg": "jpeg",
-  "image/jpg": "jpeg",
-  "image/pjpeg": "jpeg",
-  "image/gif": "gif",
-  "image/webp": "webp",
-};
-
-/** Detects png/jpeg/gif/webp from the bytes themselves. */
-export function sniffImageFormat(b: Uint8Array): ImageFormat | undefined {
-  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "png";
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
-  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return "gif";
-  if (
-    b[0] === 0x52 &&
-    b[1] === 0x49 &&
-    b[2] === 0x46 &&
-    b[3] === 0x46 &&
-    b[8] === 0x57 &&
-    b[9] === 0x45 &&
-    b[10] === 0x42 &&
-    b[11] === 0x50
-  ) {
-    return "webp";
-  }
-  return undefined;
-}
-
-/** Parses `data:image/png;base64,…`; the bytes decide the format when they can. */
-export function decodeDataUrl(
-  url: string,
-  param: string,
-): { format: ImageFormat; bytes: Uint8Array } {
-  const m = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
-  if (!m) {
-    throw new InvalidRequestError(
-      "Image URLs must be data: URLs (base64-encoded png, jpeg, gif or webp).",
-      param,
-      "invalid_image_url",
-    );
-  }
-  const mime = (m[1] ?? "").trim().toLowerCase();
-  if (!(m[2] ?? "").toLowerCase().includes(";base64")) {
-    throw new InvalidRequestError(
-      "Image data URLs must be base64-encoded.",
-      param,
-      "invalid_image_url",
-    );
-  }
-  const bytes = Buffer.from((m[3] ?? "").trim(), "base64");
-  if (bytes.length === 0)
-    throw new InvalidRequestError("The image data is empty.", param, "invalid_image_url");
-  const format = sniffImageFormat(bytes) ?? IMAGE_FORMATS[mime];
-  if (!format) {
-    throw new InvalidRequestError(
-      `Unsupported image type '${mime || "unknown"}'; use png, jpeg, gif or webp.`,
-      param,
-      "invalid_image_format",
-    );
-  }
-  return { format, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-}
-
-function parseArguments(
-  args: string,
-  param: string,
-): ContentBlock.ToolUseMember["toolUse"]["input"] {
-  if (args.trim() === "") return {};
-  try {
-    const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-      return parsed as ContentBlock.ToolUseMember["toolUse"]["input"];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidRequestError(
-    "Tool call arguments must be a JSON object.",
-    param,
-    "invalid_tool_arguments",
-  );
 }
 
 /**
@@ -372,110 +297,4 @@ function inference(
     cfg.stopSequences = stop;
   }
   return cfg;
-}
-
-function tools(
-  req: ChatRequest,
-  messages: Message[],
-  caps: ModelCapabilities,
-  warnings: string[],
-): ToolConfiguration | undefined {
-  const defined = req.tools ?? [];
-  const choice = req.tool_choice ?? undefined;
-  const historyUsesTools = messages.some((m) =>
-    (m.content ?? []).some(
-      (b) => ("toolUse" in b && b.toolUse) || ("toolResult" in b && b.toolResult),
-    ),
-  );
-
-  if (defined.length === 0) {
-    if (choice !== undefined && choice !== "none" && choice !== "auto") {
-      throw new InvalidRequestError("tool_choice requires tools.", "tool_choice", "invalid_value");
-    }
-    if (!historyUsesTools) return undefined;
-    // Bedrock rejects tool blocks without a toolConfig: declare the tools the history used.
-    return { tools: historyToolSpecs(messages) };
-  }
-  if (!caps.tools) {
-    throw new InvalidRequestError(
-      "This model does not support tools.",
-      "tools",
-      "unsupported_parameter",
-    );
-  }
-
-  let specs: ChatTool[] = defined;
-  if (choice === "none") {
-    // The model must not call a tool. Bedrock has no "none", so no tool is offered;
-    // tool history still needs the declarations, which then come from the history.
-    if (!historyUsesTools) return undefined;
-    warnings.push("tool_choice none: tools withheld from the model");
-    return { tools: historyToolSpecs(messages) };
-  }
-  let bedrockChoice: BedrockToolChoice | undefined;
-  if (choice === "required") bedrockChoice = { any: {} };
-  else if (typeof choice === "object" && choice.type === "function") {
-    const name = choice.function.name;
-    if (!defined.some((t) => t.function.name === name)) {
-      throw new InvalidRequestError(
-        `tool_choice names '${name}', which is not in tools.`,
-        "tool_choice",
-        "invalid_value",
-      );
-    }
-    bedrockChoice = { tool: { name } };
-  } else if (typeof choice === "object" && choice.type === "allowed_tools") {
-    const allowed = new Set(choice.allowed_tools.tools.map((t) => t.function.name));
-    specs = defined.filter((t) => allowed.has(t.function.name));
-    if (specs.length === 0) {
-      throw new InvalidRequestError(
-        "allowed_tools matches none of the tools.",
-        "tool_choice",
-        "invalid_value",
-      );
-    }
-    if (choice.allowed_tools.mode === "required") bedrockChoice = { any: {} };
-  }
-  if (bedrockChoice && !caps.toolChoice) {
-    warnings.push("this model only supports tool_choice auto; the requested choice was relaxed");
-    bedrockChoice = undefined;
-  }
-  const config: ToolConfiguration = { tools: specs.map(toolSpec) };
-  // Tools that only the history still references must be declared too.
-  const declared = new Set(specs.map((t) => t.function.name));
-  for (const extra of historyToolSpecs(messages)) {
-    if (extra.toolSpec?.name && !declared.has(extra.toolSpec.name)) config.tools?.push(extra);
-  }
-  if (bedrockChoice) config.toolChoice = bedrockChoice;
-  return config;
-}
-
-function toolSpec(t: ChatTool, i: number): Tool {
-  const { name, description, parameters } = t.function;
-  if (!TOOL_NAME.test(name)) {
-    throw new InvalidRequestError(
-      `Tool name '${name}' is invalid: use 1-64 letters, digits, '_' or '-'.`,
-      `tools[${i}].function.name`,
-      "invalid_value",
-    );
-  }
-  const schema = parameters ?? { type: "object", properties: {} };
-  return {
-    toolSpec: {
-      name,
-      // Bedrock rejects an empty description; omit it instead.
-      ...(description && description.trim() !== "" ? { description } : {}),
-      inputSchema: { json: schema as Record<string, never> },
-    },
-  };
-}
-
-function historyToolSpecs(messages: Message[]): Tool[] {
-  const names = new Set<string>();
-  for (const m of messages)
-    for (const b of m.content ?? [])
-      if ("toolUse" in b && b.toolUse?.name) names.add(b.toolUse.name);
-  return [...names].map((name) => ({
-    toolSpec: { name, inputSchema: { json: { type: "object", properties: {} } } },
-  }));
 }

@@ -59,6 +59,20 @@ function toolChoiceOf(toolConfig: unknown): ConversationView["toolChoice"] {
   return { kind: "auto" };
 }
 
+/** The JSON schema of outputConfig.textFormat (a JSON string on the wire), if any. */
+function outputSchemaOf(body: Json): unknown {
+  const config = isRecord(body.outputConfig) ? body.outputConfig : {};
+  const format = isRecord(config.textFormat) ? config.textFormat : {};
+  const structure = isRecord(format.structure) ? format.structure : {};
+  const jsonSchema = isRecord(structure.jsonSchema) ? structure.jsonSchema : {};
+  if (typeof jsonSchema.schema !== "string") return undefined;
+  try {
+    return JSON.parse(jsonSchema.schema);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reduces a (validated) Converse request body to what the reply generator needs. */
 export function converseView(body: Json): ConversationView {
   const messages = records(body.messages);
@@ -71,6 +85,7 @@ export function converseView(body: Json): ConversationView {
     hasToolResult: results.length > 0,
     tools: toolsOf(body.toolConfig),
     toolChoice: toolChoiceOf(body.toolConfig),
+    ...(outputSchemaOf(body) !== undefined ? { outputSchema: outputSchemaOf(body) } : {}),
     messageCount: messages.length,
     inputTokens: countConverseInputTokens(body),
   };
@@ -87,6 +102,7 @@ export function converseResponseBody(reply: ConverseReply): Json {
   if (reply.additionalModelResponseFields !== undefined)
     body.additionalModelResponseFields = reply.additionalModelResponseFields;
   if (reply.trace !== undefined) body.trace = reply.trace;
+  if (reply.serviceTier !== undefined) body.serviceTier = reply.serviceTier;
   return body;
 }
 
@@ -154,6 +170,7 @@ export function converseStreamEvents(
   if (!omitMetadata) {
     const metadata: Json = { usage: reply.usage, metrics: reply.metrics ?? { latencyMs: 1 } };
     if (reply.trace !== undefined) metadata.trace = reply.trace;
+    if (reply.serviceTier !== undefined) metadata.serviceTier = reply.serviceTier;
     events.push({ type: "metadata", payload: metadata });
   }
   return events;

@@ -23,6 +23,8 @@ export interface ConversationView {
   hasToolResult: boolean;
   tools: ToolDef[];
   toolChoice: { kind: "auto" | "any" | "tool" | "none"; name?: string };
+  /** Converse outputConfig.textFormat JSON schema (parsed), when structured output was asked. */
+  outputSchema?: unknown;
   /** Number of messages; part of the tool-use id seed so ids differ between turns. */
   messageCount: number;
   inputTokens: number;
@@ -97,12 +99,17 @@ export function placeholderFor(schema: unknown, name: string): unknown {
   }
 }
 
-/** Which tool the model "decides" to call, if any. */
+/**
+ * Which tool the model "decides" to call, if any. A forced choice (`tool`, `any`) is
+ * always obeyed, as on Bedrock, even after a tool result; `any` after a result picks
+ * the last declared tool (a deterministic stand-in for "the tool that answers").
+ */
 function chooseTool(view: ConversationView, directives: Directives): ToolDef | undefined {
-  if (view.tools.length === 0 || view.hasToolResult || view.toolChoice.kind === "none")
-    return undefined;
+  if (view.tools.length === 0 || view.toolChoice.kind === "none") return undefined;
   const byName = (name: string | undefined) => view.tools.find((t) => t.name === name);
   if (view.toolChoice.kind === "tool") return byName(view.toolChoice.name) ?? view.tools[0];
+  if (view.hasToolResult)
+    return view.toolChoice.kind === "any" ? view.tools[view.tools.length - 1] : undefined;
   if (directives.tool !== undefined) return byName(directives.tool);
   const mentioned = view.tools.find((t) => view.lastUserText.includes(t.name));
   if (mentioned) return mentioned;
@@ -143,6 +150,9 @@ export function planDefaultReply(view: ConversationView, directives: Directives)
     content.push({
       toolUse: { toolUseId, name: tool.name, input: placeholderFor(tool.schema, tool.name) },
     });
+  } else if (view.outputSchema !== undefined) {
+    // Native structured output: the text is JSON that matches the schema.
+    content.push({ text: JSON.stringify(placeholderFor(view.outputSchema, "value")) });
   } else if (directives.chunks !== undefined && directives.chunks > 0) {
     textDeltas = wordDeltas(directives.chunks);
     content.push({ text: textDeltas.join("") });

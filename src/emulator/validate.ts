@@ -34,7 +34,24 @@ export const MESSAGES = {
     `Value '${value}' at 'inferenceConfig.${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
   rangeMin: (field: string, value: number, min: number) =>
     `Value '${value}' at 'inferenceConfig.${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`,
+  /** AWS's standard constraint text for a pattern-checked member. */
+  pattern: (value: string, path: string) =>
+    `Value '${value}' at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`,
+  /** Inferred. */
+  unknownToolResult: (i: number, id: string) =>
+    `The toolResult block at messages.${i}.content has toolUseId ${id}, which does not match a toolUse block of the previous turn.`,
+  /** Inferred. */
+  duplicateToolName: (name: string) => `The toolConfig contains more than one tool named ${name}.`,
+  /** Inferred. */
+  unknownToolChoice: (name: string) =>
+    `The tool ${name} named in toolConfig.toolChoice is not defined in toolConfig.tools.`,
+  documentName:
+    "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character.",
+  /** Inferred. */
+  outputSchema: "The JSON schema in outputConfig.textFormat is not valid JSON.",
 } as const;
+
+import { validateFeatures } from "./features";
 
 type Json = Record<string, unknown>;
 
@@ -127,6 +144,62 @@ function checkInferenceConfig(config: unknown): string | undefined {
   return undefined;
 }
 
+const ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+const DOCUMENT_NAME = /^(?!.*\s\s)[A-Za-z0-9\s\-()[\]]+$/;
+
+/** toolUse ids, result ids against the previous turn, and document names. */
+function checkBlocks(messages: unknown[]): string | undefined {
+  for (const [i, message] of messages.entries()) {
+    const blocks = blocksOf(message) ?? [];
+    for (const [j, b] of blocks.entries()) {
+      if (!isRecord(b)) continue;
+      const id = isRecord(b.toolUse) ? b.toolUse.toolUseId : undefined;
+      if (typeof id === "string" && !ID_PATTERN.test(id))
+        return MESSAGES.pattern(id, `messages.${i}.member.content.${j}.member.toolUse.toolUseId`);
+      const doc = isRecord(b.document) ? b.document : undefined;
+      if (doc && (typeof doc.name !== "string" || !DOCUMENT_NAME.test(doc.name)))
+        return MESSAGES.documentName;
+    }
+    if (i > 0 && isRecord(message) && message.role === "user") {
+      const requested = toolUseIds(blocksOf(messages[i - 1]) ?? []);
+      const unknown = toolResultIds(blocks).find((r) => !requested.includes(r));
+      if (unknown !== undefined) return MESSAGES.unknownToolResult(i, unknown);
+    }
+  }
+  return undefined;
+}
+
+/** Tool names (pattern, uniqueness), the named toolChoice, and the outputConfig schema. */
+function checkToolConfig(body: Json): string | undefined {
+  const config = isRecord(body.toolConfig) ? body.toolConfig : {};
+  const tools = Array.isArray(config.tools) ? config.tools : [];
+  const names = new Set<string>();
+  for (const [k, t] of tools.entries()) {
+    const name = isRecord(t) && isRecord(t.toolSpec) ? t.toolSpec.name : undefined;
+    if (typeof name !== "string") continue;
+    if (!ID_PATTERN.test(name))
+      return MESSAGES.pattern(name, `toolConfig.tools.${k}.member.toolSpec.name`);
+    if (names.has(name)) return MESSAGES.duplicateToolName(name);
+    names.add(name);
+  }
+  const choice = isRecord(config.toolChoice) ? config.toolChoice : {};
+  if (isRecord(choice.tool) && typeof choice.tool.name === "string" && !names.has(choice.tool.name))
+    return MESSAGES.unknownToolChoice(choice.tool.name);
+  const output = isRecord(body.outputConfig) ? body.outputConfig : {};
+  const format = isRecord(output.textFormat) ? output.textFormat : undefined;
+  if (format) {
+    const structure = isRecord(format.structure) ? format.structure : {};
+    const schema = isRecord(structure.jsonSchema) ? structure.jsonSchema.schema : undefined;
+    try {
+      if (typeof schema !== "string") throw new Error("not a string");
+      JSON.parse(schema);
+    } catch {
+      return MESSAGES.outputSchema;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Validates a Converse request body. Returns Bedrock's ValidationException message, or
  * undefined when Bedrock would accept the request.
@@ -142,6 +215,9 @@ export function validateConverseRequest(body: unknown): string | undefined {
     checkMessageShapes(messages) ??
     checkSystem(body.system) ??
     checkToolPairing(messages, hasToolConfig) ??
-    checkInferenceConfig(body.inferenceConfig)
+    checkBlocks(messages) ??
+    checkToolConfig(body) ??
+    checkInferenceConfig(body.inferenceConfig) ??
+    validateFeatures(body)
   );
 }

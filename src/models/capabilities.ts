@@ -49,8 +49,18 @@ export interface ModelCapabilities {
   reasoning: ReasoningStyle;
   /** Accepts cachePoint blocks. */
   promptCache: boolean;
-  /** Supports Converse `outputConfig.textFormat` JSON schema output. */
+  /** Accepts a cachePoint in `toolConfig.tools` (Claude; Nova caches system and messages only). */
+  promptCacheTools: boolean;
+  /** `outputConfig.effort` levels the model takes (anthropic-adaptive); empty when none. */
+  effortLevels: readonly string[];
+  /** Adaptive thinking text is omitted unless `display: "summarized"` is sent (Opus 4.7+). */
+  summarizeThinking: boolean;
+  /** Supports Converse `outputConfig.textFormat` JSON schema output and `toolSpec.strict`. */
   nativeStructuredOutput: boolean;
+  /** Tool results may carry `status`, `json` and `image` content (Bedrock: Claude 3+ and Nova only). */
+  richToolResults: boolean;
+  /** Accepts Anthropic's `tool_choice.disable_parallel_tool_use` in additionalModelRequestFields. */
+  parallelToolControl: boolean;
   /** Where `top_k` goes in additionalModelRequestFields, if anywhere. */
   topK: "top_k" | "nova" | "none";
   /** Set for embedding models. */
@@ -72,7 +82,12 @@ const BASE: ModelCapabilities = {
   documents: false,
   reasoning: "none",
   promptCache: false,
+  promptCacheTools: false,
+  effortLevels: [],
+  summarizeThinking: false,
   nativeStructuredOutput: false,
+  richToolResults: false,
+  parallelToolControl: false,
   topK: "none",
   streaming: true,
 };
@@ -96,6 +111,9 @@ const ROWS: Row[] = [
     documents: true,
     reasoning: "anthropic-budget",
     promptCache: true,
+    promptCacheTools: true,
+    richToolResults: true,
+    parallelToolControl: true,
     nativeStructuredOutput: true,
     temperatureXorTopP: true,
     topK: "top_k",
@@ -109,6 +127,9 @@ const ROWS: Row[] = [
     documents: true,
     reasoning: "anthropic-budget",
     promptCache: true,
+    promptCacheTools: true,
+    richToolResults: true,
+    parallelToolControl: true,
     topK: "top_k",
   },
   {
@@ -119,6 +140,9 @@ const ROWS: Row[] = [
     imageInput: true,
     documents: true,
     promptCache: true,
+    promptCacheTools: true,
+    richToolResults: true,
+    parallelToolControl: true,
     topK: "top_k",
   },
   { match: /^anthropic\./, family: "claude-legacy", topK: "top_k" },
@@ -133,6 +157,7 @@ const ROWS: Row[] = [
     documents: true,
     reasoning: "nova",
     promptCache: true,
+    richToolResults: true,
     topK: "nova",
   },
   {
@@ -141,6 +166,7 @@ const ROWS: Row[] = [
     tools: true,
     toolChoice: true,
     promptCache: true,
+    richToolResults: true,
     topK: "nova",
   },
   {
@@ -151,6 +177,7 @@ const ROWS: Row[] = [
     imageInput: true,
     documents: true,
     promptCache: true,
+    richToolResults: true,
     topK: "nova",
   },
   { match: /^amazon\.titan-embed-text-v1/, family: "titan-embed-v1", embedding: "titan-v1" },
@@ -210,6 +237,27 @@ export function baseModelId(model: string): string {
   return id.replace(PROFILE_PREFIX, "");
 }
 
+/**
+ * Reasoning generations inside a family row, applied on top of it (first match
+ * wins). Bedrock's "Adaptive thinking" page: Opus 4.6 and Sonnet 4.6 take
+ * `thinking: {type:"adaptive"}` with an effort (budget_tokens is deprecated
+ * there); Opus 4.7, Mythos and Fable only take adaptive thinking. Effort
+ * levels per Anthropic's effort page: `max` from 4.6, `xhigh` from Opus 4.7.
+ */
+const REASONING_GENERATIONS: Array<{ match: RegExp } & Partial<ModelCapabilities>> = [
+  {
+    match: /^anthropic\.claude-(opus-4-[7-9]|opus-5|sonnet-5|haiku-5|mythos|fable)/,
+    reasoning: "anthropic-adaptive",
+    effortLevels: ["low", "medium", "high", "xhigh", "max"],
+    summarizeThinking: true,
+  },
+  {
+    match: /^anthropic\.claude-(opus-4-6|sonnet-4-6)/,
+    reasoning: "anthropic-adaptive",
+    effortLevels: ["low", "medium", "high", "max"],
+  },
+];
+
 const cache = new Map<string, ModelCapabilities>();
 
 /** Capabilities for a model id, profile id or ARN. Unknown families get conservative defaults. */
@@ -219,7 +267,9 @@ export function capabilitiesOf(model: string): ModelCapabilities {
   const base = baseModelId(model);
   const row = ROWS.find((r) => r.match.test(base));
   const { match: _match, ...fields } = row ?? { match: /$^/, family: "generic" };
-  const caps: ModelCapabilities = { ...BASE, ...fields };
+  const generation = REASONING_GENERATIONS.find((g) => g.match.test(base));
+  const { match: _gen, ...reasoning } = generation ?? { match: /$^/ };
+  const caps: ModelCapabilities = { ...BASE, ...fields, ...reasoning };
   if (cache.size > 10_000) cache.clear();
   cache.set(model, caps);
   return caps;

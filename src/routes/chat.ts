@@ -6,10 +6,12 @@
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../app";
 import { newCompletionId, toChatCompletion } from "../chat/from-converse";
+import { resolveMedia } from "../chat/media";
 import { checkChatPolicy } from "../chat/policy";
 import { chatRequestSchema } from "../chat/schema";
 import { toSseStream } from "../chat/sse";
 import { toChunks } from "../chat/stream";
+import { adaptConverseOutput, adaptStream } from "../chat/structured-output";
 import { toConverse } from "../chat/to-converse";
 import { requireJson } from "../middleware/json-body";
 import { jsonBody } from "../validation";
@@ -32,10 +34,22 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     const model = models.resolve(req.model ?? undefined, "chat");
     const obs = c.var.obs;
     obs.model = model.id;
-    const translation = toConverse(req, { modelId: model.id, caps: model.caps });
+    // I/O before the pure translator: http(s) image URLs become data: URLs.
+    await resolveMedia(req, {
+      timeoutMs: config.imageFetchTimeoutMs,
+      maxBytes: config.imageMaxBytes,
+      allowPrivate: config.imageFetchAllowPrivate,
+      allowHosts: config.imageFetchAllowHosts,
+    });
+    const translation = toConverse(req, {
+      modelId: model.id,
+      caps: model.caps,
+      defaults: { promptCaching: config.enablePromptCaching, guardrail: config.guardrail },
+    });
     warnings.push(...translation.warnings);
     if (warnings.length > 0) c.header("x-gateway-warnings", warnings.join("; "));
-    const meta = { id: newCompletionId(), created: Math.floor(Date.now() / 1000), model: model.id };
+    // The listed name (an application profile by name, not its ARN) when there is one.
+    const meta = { id: newCompletionId(), created: Math.floor(Date.now() / 1000), model: model.name ?? model.id };
 
     // Bun's idle timer (10 s by default) would cut a slow model; our own timeouts govern instead.
     c.env?.server?.timeout(c.req.raw, 0);
@@ -52,7 +66,7 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
       });
       obs.recordUsage(out.usage);
       obs.bedrockRequestId = out.$metadata.requestId;
-      return c.json(toChatCompletion(out, meta));
+      return c.json(toChatCompletion(adaptConverseOutput(out, translation.structured), meta));
     }
 
     const upstream = new AbortController();
@@ -71,7 +85,7 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     }
     let lastUpstreamEvent = Date.now();
     // obs.tapEvents notes time to first token and usage for the access log and metrics.
-    const chunks = toChunks(obs.tapEvents(stream), meta, {
+    const chunks = toChunks(adaptStream(obs.tapEvents(stream), translation.structured), meta, {
       includeUsage: req.stream_options?.include_usage === true,
       onEvent: () => {
         lastUpstreamEvent = Date.now();
