@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { spawnGateway } from "../support/process";
 import { parseSse } from "../support/sse";
+import { openStream } from "./helpers";
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -36,34 +37,13 @@ function chat(url: string, content: string, stream: boolean) {
   });
 }
 
-/** Reads until the first data frame, so the stream is known to be live; returns a reader for the rest. */
-async function startReading(res: Response) {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  while (!text.includes("data: ")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  return {
-    rest: async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return text;
-        text += decoder.decode(value, { stream: true });
-      }
-    },
-  };
-}
-
 describe("SIGTERM", () => {
   test("drains: /health 503, new requests 503, the live stream completes with [DONE], exit 0", async () => {
     const gw = await spawnGateway(env({ SHUTDOWN_DRAIN_MS: "20000" }));
     // ~2 s of stream: 20 deltas, 100 ms apart.
     const res = await chat(gw.url, "[emu chunks=20 delay=100] tell me a story", true);
     expect(res.status).toBe(200);
-    const live = await startReading(res);
+    const live = await openStream(res);
 
     gw.proc.kill("SIGTERM");
     // The signal is asynchronous: wait until the process reports draining.
@@ -102,7 +82,7 @@ describe("SIGTERM", () => {
     // ~6 s of stream, far past the 300 ms deadline.
     const res = await chat(gw.url, "[emu chunks=60 delay=100] a long one", true);
     expect(res.status).toBe(200);
-    const live = await startReading(res);
+    const live = await openStream(res);
 
     gw.proc.kill("SIGTERM");
     const events = parseSse(await live.rest());
