@@ -12,9 +12,9 @@
  * | Nova `amazon.nova-*embed*` | `{taskType:"SINGLE_EMBEDDING", singleEmbeddingParams:{embeddingPurpose, embeddingDimension, text:{truncationMode, value}}}` | `{embeddings:[{embeddingType:"TEXT", embedding}]}` |
  *
  * Vectors are deterministic functions of the text (and of Cohere's `input_type` / Nova's
- * purpose), so tests compute the expected values with {@link emulatedEmbedding}. Each value is
- * a float32, written in JSON with at most 9 significant digits the way float32 serialisers do;
- * `Math.fround` of the JSON number gives the float32 back.
+ * purpose), so tests compute the expected values: {@link emulatedWireEmbedding} is the JSON
+ * numbers on the wire, {@link emulatedEmbedding} their float32 values (`Math.fround`), which is
+ * what a base64 response must decode to.
  *
  * `[emu …]` directives in the (first) text apply, e.g. `[emu error=ThrottlingException]`.
  */
@@ -67,38 +67,44 @@ export interface EmulatedEmbeddingOptions {
   normalize?: boolean;
 }
 
+/** Decimal places of the JSON numbers: about float32's precision for values below 1. */
+const WIRE_SCALE = 1e8;
+
 /**
- * The vector the emulator returns for `text`: `dimension` float32 values (as JS numbers).
- * This is what the gateway's base64 output must decode to, bit for bit.
+ * The vector exactly as the emulator writes it in JSON: `dimension` numbers with at most
+ * 8 decimal places, in [-1, 1]. This is what `encoding_format: "float"` returns unchanged.
+ */
+export function emulatedWireEmbedding(
+  text: string,
+  dimension: number,
+  options: EmulatedEmbeddingOptions = {},
+): number[] {
+  const next = prng(fnv1a(`${options.purpose ?? ""}\u0000${text}`));
+  const out: number[] = new Array(dimension);
+  let sumSquares = 0;
+  for (let i = 0; i < dimension; i++) {
+    const v = next() * 2 - 1;
+    out[i] = v;
+    sumSquares += v * v;
+  }
+  const scale = options.normalize === false ? 1 : 1 / (Math.sqrt(sumSquares) || 1);
+  // Quantising here (not searching for a shortest float32 repr) keeps 1,000 × 3,072 cheap.
+  for (let i = 0; i < dimension; i++) {
+    out[i] = Math.round((out[i] as number) * scale * WIRE_SCALE) / WIRE_SCALE;
+  }
+  return out;
+}
+
+/**
+ * The float32 values of {@link emulatedWireEmbedding} — what a float32 model produced and
+ * what the gateway's base64 output must decode to, bit for bit.
  */
 export function emulatedEmbedding(
   text: string,
   dimension: number,
   options: EmulatedEmbeddingOptions = {},
 ): number[] {
-  const next = prng(fnv1a(`${options.purpose ?? ""}\u0000${text}`));
-  const raw = Array.from({ length: dimension }, () => Math.fround(next() * 2 - 1));
-  if (options.normalize === false) return raw;
-  const norm = Math.sqrt(raw.reduce((s, v) => s + v * v, 0)) || 1;
-  return raw.map((v) => Math.fround(v / norm));
-}
-
-/** A float32 as the shortest decimal (6 to 9 significant digits) that rounds back to it. */
-export function float32ToJsonNumber(value: number): number {
-  for (let digits = 6; digits < 9; digits++) {
-    const candidate = Number(value.toPrecision(digits));
-    if (Math.fround(candidate) === value) return candidate;
-  }
-  return Number(value.toPrecision(9));
-}
-
-/** {@link emulatedEmbedding} as the JSON numbers on the wire (what `encoding_format: "float"` returns). */
-export function emulatedWireEmbedding(
-  text: string,
-  dimension: number,
-  options: EmulatedEmbeddingOptions = {},
-): number[] {
-  return emulatedEmbedding(text, dimension, options).map(float32ToJsonNumber);
+  return emulatedWireEmbedding(text, dimension, options).map(Math.fround);
 }
 
 // ---------------------------------------------------------------------------------------------
