@@ -213,6 +213,15 @@ describe("parameters reach Bedrock", () => {
     expect(res.data[0]?.embedding).toEqual(emulatedEmbedding("hi", 1024));
   });
 
+  test("Cohere v4 by its profile-only foundation id runs through the profile, and says so", async () => {
+    const res = await client.embeddings.create({ model: "cohere.embed-v4:0", input: "hi" });
+    expect(res.model).toBe(COHERE_V4);
+    expect(invokeCalls()[0]?.modelId).toBe(COHERE_V4);
+    expect(res.data[0]?.embedding).toEqual(
+      emulatedEmbedding("hi", 1536, { purpose: "search_document" }),
+    );
+  });
+
   test("/api/v1/embeddings works too", async () => {
     const res = await stack.post("/api/v1/embeddings", { model: COHERE_EN, input: ["a", "b"] });
     expect(res.status).toBe(200);
