@@ -4,7 +4,16 @@
  * @module
  */
 import type { ContentBlock, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
-import type { AssistantMessage, ChatCompletion, FinishReason, ToolCall, Usage } from "./types";
+import { type ConverseExtras, responseExtras } from "./native-controls";
+import { thinkingBlockOf } from "./reasoning";
+import type {
+  AssistantMessage,
+  ChatCompletion,
+  FinishReason,
+  ThinkingBlock,
+  ToolCall,
+  Usage,
+} from "./types";
 
 /** Identity of one completion: the same id and timestamp on every chunk. */
 export interface CompletionMeta {
@@ -71,12 +80,16 @@ export function toolArguments(input: unknown): string {
 export function toAssistantMessage(blocks: ContentBlock[]): AssistantMessage {
   let text = "";
   let reasoning = "";
+  const thinking: ThinkingBlock[] = [];
   const calls: ToolCall[] = [];
   for (const b of blocks) {
     if (b.text !== undefined) text += b.text;
-    else if (b.reasoningContent?.reasoningText?.text !== undefined)
-      reasoning += b.reasoningContent.reasoningText.text;
-    else if (b.toolUse) {
+    else if (b.reasoningContent) {
+      // Redacted reasoning has no text: it only travels as a thinking block.
+      reasoning += b.reasoningContent.reasoningText?.text ?? "";
+      const block = thinkingBlockOf(b.reasoningContent);
+      if (block) thinking.push(block);
+    } else if (b.toolUse) {
       calls.push({
         id: b.toolUse.toolUseId ?? "",
         type: "function",
@@ -91,10 +104,11 @@ export function toAssistantMessage(blocks: ContentBlock[]): AssistantMessage {
   };
   if (calls.length > 0) message.tool_calls = calls;
   if (reasoning !== "") message.reasoning_content = reasoning;
+  if (thinking.length > 0) message.thinking_blocks = thinking;
   return message;
 }
 
-export interface ConverseResult {
+export interface ConverseResult extends ConverseExtras {
   output?: { message?: { content?: ContentBlock[] } } | undefined;
   stopReason?: string | undefined;
   usage?: TokenUsage | undefined;
@@ -110,5 +124,6 @@ export function toChatCompletion(out: ConverseResult, meta: CompletionMeta): Cha
     model: meta.model,
     choices: [{ index: 0, message, finish_reason: finish, logprobs: null }],
     usage: toUsage(out.usage),
+    ...responseExtras(out),
   };
 }

@@ -166,7 +166,8 @@ function applyClaude(
   if (parsed.data.type === "disabled") return;
   if (parsed.data.type === "enabled" && !derived) fitExplicitBudget(req, input, parsed.data);
   if (parsed.data.type === "adaptive") {
-    const config = (input.inferenceConfig ??= {});
+    input.inferenceConfig ??= {};
+    const config = input.inferenceConfig;
     config.maxTokens ??= ADAPTIVE_MAX_TOKENS;
   }
   enforceThinkingRules(input, fields, warnings);
@@ -189,7 +190,8 @@ function derivedThinking(input: ConverseInput, caps: ModelCapabilities, effort: 
  * least Claude's 1024. Without max_tokens, maxTokens = budget + answer room.
  */
 function fitBudget(input: ConverseInput, wanted: number): number {
-  const config = (input.inferenceConfig ??= {});
+  input.inferenceConfig ??= {};
+  const config = input.inferenceConfig;
   const max = config.maxTokens;
   if (max === undefined) {
     config.maxTokens = wanted + ANSWER_TOKENS;
@@ -211,7 +213,8 @@ function fitExplicitBudget(
   input: ConverseInput,
   thinking: { budget_tokens: number },
 ): void {
-  const config = (input.inferenceConfig ??= {});
+  input.inferenceConfig ??= {};
+  const config = input.inferenceConfig;
   if (config.maxTokens === undefined) {
     config.maxTokens = thinking.budget_tokens + ANSWER_TOKENS;
   } else if (config.maxTokens <= thinking.budget_tokens) {
@@ -242,7 +245,9 @@ function enforceThinkingRules(input: ConverseInput, fields: Json, warnings: stri
   const choice = input.toolConfig?.toolChoice;
   if (choice && ("any" in choice || "tool" in choice) && (choice.any || choice.tool)) {
     delete input.toolConfig?.toolChoice;
-    warnings.push("tool_choice relaxed to auto: Claude cannot be forced to call a tool while thinking");
+    warnings.push(
+      "tool_choice relaxed to auto: Claude cannot be forced to call a tool while thinking",
+    );
   }
 }
 
@@ -271,7 +276,9 @@ function applyNova(
       dropped.push("topK");
     }
     if (dropped.length > 0)
-      warnings.push(`${dropped.join(", ")} dropped: Nova 2 does not accept them with high reasoning effort`);
+      warnings.push(
+        `${dropped.join(", ")} dropped: Nova 2 does not accept them with high reasoning effort`,
+      );
   }
   if (Object.keys(fields).length === 0) delete input.additionalModelRequestFields;
 }
@@ -293,7 +300,9 @@ export function reasoningHistory(
   for (const b of blocks) {
     if (b.type === "thinking") {
       if (b.signature)
-        out.push({ reasoningContent: { reasoningText: { text: b.thinking, signature: b.signature } } });
+        out.push({
+          reasoningContent: { reasoningText: { text: b.thinking, signature: b.signature } },
+        });
     } else {
       const bytes = Buffer.from(b.data, "base64");
       out.push({
@@ -317,7 +326,8 @@ export function thinkingBlockOf(r: ReasoningContentBlock): ThinkingBlock | undef
   if (r.redactedContent !== undefined)
     return { type: "redacted_thinking", data: base64(r.redactedContent) };
   const text = r.reasoningText;
-  if (text?.signature) return { type: "thinking", thinking: text.text ?? "", signature: text.signature };
+  if (text?.signature)
+    return { type: "thinking", thinking: text.text ?? "", signature: text.signature };
   return undefined;
 }
 

@@ -18,6 +18,8 @@
 import type { ConverseStreamOutput, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
 import { fromBedrockError, GatewayError } from "../errors";
 import { type CompletionMeta, finishReason, toUsage } from "./from-converse";
+import { responseExtras } from "./native-controls";
+import { ThinkingStream } from "./reasoning";
 import type { ChatCompletionChunk, ChunkDelta, FinishReason } from "./types";
 
 export interface StreamOptions {
@@ -67,6 +69,8 @@ export async function* toChunks(
   let usage: TokenUsage | undefined;
   let stopped = false;
   let finished = false;
+  const thinking = new ThinkingStream();
+  let responseFields: unknown;
 
   try {
     for await (const ev of events) {
@@ -95,9 +99,9 @@ export async function* toChunks(
         const { delta, contentBlockIndex } = ev.contentBlockDelta;
         if (delta?.text !== undefined) {
           if (delta.text !== "") yield chunk(withRole({ content: delta.text }));
-        } else if (delta?.reasoningContent?.text !== undefined) {
-          if (delta.reasoningContent.text !== "")
-            yield chunk(withRole({ reasoning_content: delta.reasoningContent.text }));
+        } else if (delta?.reasoningContent) {
+          const out = thinking.delta(contentBlockIndex ?? -1, delta.reasoningContent);
+          if (out) yield chunk(withRole(out));
         } else if (delta?.toolUse) {
           const index = toolIndex.get(contentBlockIndex ?? -1);
           // Bedrock always opens a tool block with contentBlockStart; a delta without one is ignored.
@@ -111,13 +115,20 @@ export async function* toChunks(
       } else if (ev.messageStop) {
         stopped = true;
         stopReason = ev.messageStop.stopReason;
+        responseFields = ev.messageStop.additionalModelResponseFields;
       } else if (ev.metadata) {
         usage = ev.metadata.usage;
         if (!stopped) throw new IncompleteStreamError();
         finished = true;
-        yield chunk(withRole({}), finishReason(stopReason));
+        // service_tier and Bedrock's trace / response fields ride on the last chunks.
+        const extras = responseExtras({
+          trace: ev.metadata.trace,
+          serviceTier: ev.metadata.serviceTier,
+          additionalModelResponseFields: responseFields,
+        });
+        yield { ...chunk(withRole({}), finishReason(stopReason)), ...extras };
         if (opts.includeUsage) {
-          yield { ...chunk({}), choices: [], usage: toUsage(usage) };
+          yield { ...chunk({}), choices: [], usage: toUsage(usage), ...extras };
         }
       } else {
         const member = Object.keys(ev).find((k) => k !== "$unknown");

@@ -21,6 +21,24 @@ export interface Usage {
   completion_tokens_details?: { reasoning_tokens: number };
 }
 
+/**
+ * A thinking block to send back in later turns (LiteLLM's `thinking_blocks`
+ * convention): Claude needs the signature, or the encrypted redacted bytes, to
+ * continue a conversation with thinking and tools.
+ */
+export type ThinkingBlock =
+  | { type: "thinking"; thinking: string; signature: string }
+  /** `data` is the redacted reasoning, base64. */
+  | { type: "redacted_thinking"; data: string };
+
+/** Bedrock-only response details, present only when there are some. */
+export interface BedrockResponseDetails {
+  /** Converse `trace` (the guardrail trace when guardrailConfig.trace asked for it). */
+  trace?: unknown;
+  /** Converse `additionalModelResponseFields` (from additionalModelResponseFieldPaths). */
+  additionalModelResponseFields?: unknown;
+}
+
 export interface AssistantMessage {
   role: "assistant";
   content: string | null;
@@ -28,6 +46,8 @@ export interface AssistantMessage {
   tool_calls?: ToolCall[];
   /** Reasoning text (DeepSeek's and vLLM's field name, which most clients read). */
   reasoning_content?: string;
+  /** Signed / redacted thinking, to be sent back on this assistant message. */
+  thinking_blocks?: ThinkingBlock[];
 }
 
 export interface ChatCompletion {
@@ -42,6 +62,9 @@ export interface ChatCompletion {
     logprobs: null;
   }>;
   usage: Usage;
+  /** The Bedrock service tier that served the request, in OpenAI's words. */
+  service_tier?: string;
+  bedrock?: BedrockResponseDetails;
 }
 
 export interface ToolCallDelta {
@@ -56,6 +79,8 @@ export interface ChunkDelta {
   content?: string;
   refusal?: null;
   reasoning_content?: string;
+  /** One complete thinking block, sent when Bedrock closes it (signature or redacted). */
+  thinking_blocks?: ThinkingBlock[];
   tool_calls?: ToolCallDelta[];
 }
 
@@ -71,4 +96,6 @@ export interface ChatCompletionChunk {
     logprobs: null;
   }>;
   usage?: Usage | null;
+  service_tier?: string;
+  bedrock?: BedrockResponseDetails;
 }

@@ -40,14 +40,18 @@ export const FEATURE_MESSAGES = {
 
 /** Claude's `thinking` from additionalModelRequestFields, when it is on. */
 function claudeThinking(body: Json): Json | undefined {
-  const fields = isRecord(body.additionalModelRequestFields) ? body.additionalModelRequestFields : {};
+  const fields = isRecord(body.additionalModelRequestFields)
+    ? body.additionalModelRequestFields
+    : {};
   const t = fields.thinking;
   return isRecord(t) && (t.type === "enabled" || t.type === "adaptive") ? t : undefined;
 }
 
 /** Whether the request turned any kind of reasoning on (Claude, Nova 2, gpt-oss). */
 export function reasoningRequested(body: Json): boolean {
-  const fields = isRecord(body.additionalModelRequestFields) ? body.additionalModelRequestFields : {};
+  const fields = isRecord(body.additionalModelRequestFields)
+    ? body.additionalModelRequestFields
+    : {};
   const nova = fields.reasoningConfig;
   return (
     claudeThinking(body) !== undefined ||

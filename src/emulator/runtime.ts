@@ -14,11 +14,12 @@ import {
 } from "./converse";
 import { type Directives, parseDirectives } from "./directives";
 import { BedrockError, validationError } from "./errors";
+import { cacheUsage, reasoningRequested } from "./features";
 import { findInvokeHandler, type InvokeHandler, type InvokeRequest } from "./invoke";
 import { completeReply, planDefaultReply } from "./reply";
 import { eventStreamResponse, type StreamHooks } from "./stream-response";
 import { countConverseInputTokens, countInvokeInputTokens } from "./tokens";
-import type { StreamControl } from "./types";
+import type { ConverseReply, StreamControl } from "./types";
 import { validateConverseRequest } from "./validate";
 
 const NOT_A_CHAT_MODEL =
@@ -77,6 +78,24 @@ function directiveError(d: Directives): void {
   if (d.error) throw new BedrockError(d.error);
 }
 
+/**
+ * What Bedrock's answer reflects of the request: cache usage when it has cache
+ * points (unless a script fixed the usage) and the service tier it asked for.
+ */
+function applyRequestEchoes(body: Record<string, unknown>, call: Call, reply: ConverseReply): void {
+  const cache = cacheUsage(body, call.modelId, call.state.promptCache);
+  if (cache && reply.usage && !call.script?.reply?.usage) {
+    const u = reply.usage;
+    u.inputTokens = Math.max(0, u.inputTokens - cache.cached);
+    u.cacheReadInputTokens = cache.read;
+    u.cacheWriteInputTokens = cache.write;
+    u.totalTokens = u.inputTokens + u.outputTokens + cache.read + cache.write;
+  }
+  const tier = body.serviceTier;
+  if (reply.serviceTier === undefined && isRecord(tier) && typeof tier.type === "string")
+    reply.serviceTier = { type: tier.type };
+}
+
 /** Converse and ConverseStream. */
 export async function handleConverse(call: Call, stream: boolean): Promise<Response> {
   requireTextModel(call.state.catalog.resolveRuntimeModel(call.modelId));
@@ -87,9 +106,14 @@ export async function handleConverse(call: Call, stream: boolean): Promise<Respo
   const view = converseView(body);
   const directives = parseDirectives(view.lastUserText);
   directiveError(directives);
+  // A request that turns reasoning on gets a reasoning block, as with `[emu reasoning=1]`.
   const planned = call.script?.reply
     ? { reply: completeReply(call.script.reply, view.inputTokens) }
-    : planDefaultReply(view, directives);
+    : planDefaultReply(
+        view,
+        reasoningRequested(body) ? { ...directives, reasoning: true } : directives,
+      );
+  applyRequestEchoes(body, call, planned.reply);
   if (!stream) {
     if (directives.firstMs) await Bun.sleep(directives.firstMs);
     return jsonResponse(converseResponseBody(planned.reply), call.requestId);

@@ -13,6 +13,8 @@ export interface EmulatorState {
   readonly stats: EmulatorStats;
   /** remote address:port pairs seen, to count client connections. */
   readonly sockets: Set<string>;
+  /** Prompt prefixes (model + text before the last cache point) already cached. */
+  readonly promptCache: Set<string>;
 }
 
 export function createState(region: string, accountId: string): EmulatorState {
@@ -22,6 +24,7 @@ export function createState(region: string, accountId: string): EmulatorState {
     requests: [],
     stats: { connections: 0, streamsStarted: 0, streamsCompleted: 0, streamsCancelled: 0 },
     sockets: new Set(),
+    promptCache: new Set(),
   };
 }
 
@@ -31,6 +34,7 @@ export function resetState(state: EmulatorState): void {
   state.scripts.clear();
   state.requests.length = 0;
   state.sockets.clear();
+  state.promptCache.clear();
   Object.assign(state.stats, {
     connections: 0,
     streamsStarted: 0,

@@ -67,6 +67,8 @@ export interface ConverseReply {
   additionalModelResponseFields?: unknown;
   trace?: unknown;
   metrics?: { latencyMs: number };
+  /** Converse `serviceTier`; by default the request's own is echoed. */
+  serviceTier?: { type: string };
 }
 
 export interface StreamControl {

@@ -4,8 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { ContentBlock } from "@aws-sdk/client-bedrock-runtime";
+import type { ExtensionDefaults } from "../../src/chat/bedrock-extensions";
 import { type ChatRequest, chatRequestSchema } from "../../src/chat/schema";
-import { type ExtensionDefaults } from "../../src/chat/bedrock-extensions";
 import { toConverse } from "../../src/chat/to-converse";
 import { GatewayError } from "../../src/errors";
 import { capabilitiesOf } from "../../src/models/capabilities";
@@ -66,7 +66,10 @@ describe("reasoning_effort → Claude budgeted thinking (Sonnet 4.5)", () => {
     expect(small.inferenceConfig?.maxTokens).toBe(1500);
   });
   test("max_tokens ≤ 1024 with reasoning is a 400 naming max_tokens", () => {
-    rejects(() => translate(SONNET_45, { reasoning_effort: "low", max_tokens: 1024 }), "max_tokens");
+    rejects(
+      () => translate(SONNET_45, { reasoning_effort: "low", max_tokens: 1024 }),
+      "max_tokens",
+    );
   });
   test("none sends no thinking and no warning", () => {
     const { input, warnings } = translate(SONNET_45, { reasoning_effort: "none" });
@@ -96,7 +99,10 @@ describe("reasoning_effort → Claude budgeted thinking (Sonnet 4.5)", () => {
       thinking: { type: "enabled", budget_tokens: 3000 },
     });
     expect(input.inferenceConfig?.maxTokens).toBe(3000 + 8192);
-    rejects(() => translate(SONNET_45, { thinking: { type: "enabled", budget_tokens: 500 } }), "thinking");
+    rejects(
+      () => translate(SONNET_45, { thinking: { type: "enabled", budget_tokens: 500 } }),
+      "thinking",
+    );
     rejects(
       () =>
         translate(SONNET_45, {
@@ -156,12 +162,15 @@ describe("reasoning_effort → other families", () => {
     expect(warnings.join("; ")).toContain("temperature, topP, maxTokens, topK dropped");
   });
   test("gpt-oss: reasoning_effort low|medium|high in additionalModelRequestFields", () => {
-    for (const [effort, sent] of [
+    const efforts: Array<[string, string]> = [
       ["minimal", "low"],
       ["medium", "medium"],
       ["max", "high"],
-    ]) {
-      expect(translate(GPT_OSS, { reasoning_effort: effort }).input.additionalModelRequestFields).toEqual({
+    ];
+    for (const [effort, sent] of efforts) {
+      expect(
+        translate(GPT_OSS, { reasoning_effort: effort }).input.additionalModelRequestFields,
+      ).toEqual({
         reasoning_effort: sent,
       });
     }
@@ -171,7 +180,9 @@ describe("reasoning_effort → other families", () => {
     expect(r1.input.additionalModelRequestFields).toBeUndefined();
     expect(r1.warnings).toContain("reasoning_effort ignored: this model always reasons");
     const titan = translate("amazon.titan-text-express-v1", { reasoning_effort: "high" });
-    expect(titan.warnings).toContain("reasoning_effort ignored: this model has no reasoning control");
+    expect(titan.warnings).toContain(
+      "reasoning_effort ignored: this model has no reasoning control",
+    );
   });
 });
 
@@ -210,13 +221,15 @@ describe("thinking history", () => {
 });
 
 describe("prompt caching", () => {
-  const CP = { cachePoint: { type: "default" } };
+  const CP = { cachePoint: { type: "default" as const } };
   test("cache_control on system, user parts and tools; prompt_cache_breakpoint on a part", () => {
     const { input } = translate(SONNET_45, {
       messages: [
         {
           role: "system",
-          content: [{ type: "text", text: "rules", cache_control: { type: "ephemeral", ttl: "1h" } }],
+          content: [
+            { type: "text", text: "rules", cache_control: { type: "ephemeral", ttl: "1h" } },
+          ],
         },
         {
           role: "user",
@@ -231,7 +244,10 @@ describe("prompt caching", () => {
         { type: "function", function: { name: "b" }, cache_control: { type: "ephemeral" } },
       ],
     });
-    expect(input.system).toEqual([{ text: "rules" }, { cachePoint: { type: "default", ttl: "1h" } }]);
+    expect(input.system).toEqual([
+      { text: "rules" },
+      { cachePoint: { type: "default", ttl: "1h" } },
+    ]);
     expect(input.messages?.[0]?.content).toEqual([{ text: "doc" }, CP, { text: "question" }]);
     expect(input.toolConfig?.tools?.[2]).toEqual(CP);
     expect(input.toolConfig?.tools?.[1]?.toolSpec?.name).toBe("b");
@@ -239,7 +255,12 @@ describe("prompt caching", () => {
   test("ENABLE_PROMPT_CACHING: after the system prompt and the last user turn, when the client set none", () => {
     const { input } = translate(
       NOVA_2,
-      { messages: [{ role: "system", content: "s" }, { role: "user", content: "u" }] },
+      {
+        messages: [
+          { role: "system", content: "s" },
+          { role: "user", content: "u" },
+        ],
+      },
       { promptCaching: true },
     );
     expect(input.system).toEqual([{ text: "s" }, CP]);
@@ -263,14 +284,24 @@ describe("prompt caching", () => {
   });
   test("a model without caching gets none, with a warning; a bad cache_control is a 400", () => {
     const { input, warnings } = translate("meta.llama3-1-70b-instruct-v1:0", {
-      messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: { type: "ephemeral" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [{ type: "text", text: "x", cache_control: { type: "ephemeral" } }],
+        },
+      ],
     });
     expect(input.messages?.[0]?.content).toEqual([{ text: "x" }]);
     expect(warnings.join("; ")).toContain("prompt caching ignored");
     rejects(
       () =>
         translate(SONNET_45, {
-          messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: { type: "forever" } }] }],
+          messages: [
+            {
+              role: "user",
+              content: [{ type: "text", text: "x", cache_control: { type: "forever" } }],
+            },
+          ],
         }),
       "messages[0].content[0].cache_control",
     );
@@ -301,7 +332,13 @@ describe("Bedrock-native controls", () => {
         metadata: { user: "u-1" },
         top_k: 7,
       },
-      { guardrail: { guardrailIdentifier: "gr-env", guardrailVersion: "9", streamProcessingMode: "async" } },
+      {
+        guardrail: {
+          guardrailIdentifier: "gr-env",
+          guardrailVersion: "9",
+          streamProcessingMode: "async",
+        },
+      },
     );
     expect(input.guardrailConfig).toEqual({
       guardrailIdentifier: "gr-top",
@@ -316,13 +353,19 @@ describe("Bedrock-native controls", () => {
   });
   test("the env guardrail is the default; streamProcessingMode only when streaming", () => {
     const defaults = {
-      guardrail: { guardrailIdentifier: "gr-env", guardrailVersion: "9", streamProcessingMode: "async" as const },
+      guardrail: {
+        guardrailIdentifier: "gr-env",
+        guardrailVersion: "9",
+        streamProcessingMode: "async" as const,
+      },
     };
     expect(translate(SONNET_45, {}, defaults).input.guardrailConfig).toEqual({
       guardrailIdentifier: "gr-env",
       guardrailVersion: "9",
     });
-    expect(translate(SONNET_45, { stream: true }, defaults).input.guardrailConfig).toEqual(defaults.guardrail);
+    expect(translate(SONNET_45, { stream: true }, defaults).input.guardrailConfig).toEqual(
+      defaults.guardrail,
+    );
   });
   test("service_tier: OpenAI values map to Bedrock tiers; auto sends none", () => {
     const tiers: Array<[string, string | undefined]> = [
@@ -334,7 +377,9 @@ describe("Bedrock-native controls", () => {
       ["scale", "reserved"],
     ];
     for (const [openai, bedrock] of tiers)
-      expect(translate(SONNET_45, { service_tier: openai }).input.serviceTier?.type).toBe(bedrock);
+      expect<string | undefined>(
+        translate(SONNET_45, { service_tier: openai }).input.serviceTier?.type,
+      ).toBe(bedrock);
     expect(translate(SONNET_45, { serviceTier: { type: "priority" } }).input.serviceTier).toEqual({
       type: "priority",
     });
@@ -354,10 +399,22 @@ describe("Bedrock-native controls", () => {
     rejects(() => translate(SONNET_45, { metadata: many }), "metadata");
     rejects(() => translate(SONNET_45, { metadata: { "bad<key>": "v" } }), "metadata");
     rejects(() => translate(SONNET_45, { metadata: { k: "x".repeat(257) } }), "metadata.k");
-    rejects(() => translate(SONNET_45, { guardrailConfig: { guardrailIdentifier: "g" } }), "guardrailConfig.guardrailVersion");
-    rejects(() => translate(SONNET_45, { performanceConfig: { latency: "fast" } }), "performanceConfig.latency");
-    rejects(() => translate(SONNET_45, { additionalModelResponseFieldPaths: ["stop"] }), "additionalModelResponseFieldPaths.0");
-    rejects(() => translate(SONNET_45, { additionalModelRequestFields: [1] }), "additionalModelRequestFields");
+    rejects(
+      () => translate(SONNET_45, { guardrailConfig: { guardrailIdentifier: "g" } }),
+      "guardrailConfig.guardrailVersion",
+    );
+    rejects(
+      () => translate(SONNET_45, { performanceConfig: { latency: "fast" } }),
+      "performanceConfig.latency",
+    );
+    rejects(
+      () => translate(SONNET_45, { additionalModelResponseFieldPaths: ["stop"] }),
+      "additionalModelResponseFieldPaths.0",
+    );
+    rejects(
+      () => translate(SONNET_45, { additionalModelRequestFields: [1] }),
+      "additionalModelRequestFields",
+    );
     rejects(() => translate(SONNET_45, { extra_body: "x" }), "extra_body");
   });
 });

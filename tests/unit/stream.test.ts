@@ -69,7 +69,14 @@ describe("stream pipeline", () => {
       ...END,
     ]);
     expect(error).toBeUndefined();
-    const deltas = chunks.map((c) => c.choices[0]?.delta);
+    // The signature closes the thinking block: it goes out whole, once (reasoning.ts).
+    const thinking = chunks.filter((c) => c.choices[0]?.delta.thinking_blocks);
+    expect(thinking.map((c) => c.choices[0]?.delta)).toEqual([
+      { thinking_blocks: [{ type: "thinking", thinking: "think", signature: "sig" }] },
+    ]);
+    const deltas = chunks
+      .map((c) => c.choices[0]?.delta)
+      .filter((d) => d?.thinking_blocks === undefined);
     expect(deltas[0]).toEqual({ role: "assistant", content: "", refusal: null });
     expect(chunks.filter((c) => c.choices[0]?.delta.role).length).toBe(1);
     expect(deltas[1]).toEqual({ reasoning_content: "think" });
@@ -203,6 +210,7 @@ describe("non-stream response", () => {
       content: "first second",
       refusal: null,
       reasoning_content: "hmm",
+      thinking_blocks: [{ type: "thinking", thinking: "hmm", signature: "s" }],
       tool_calls: [
         { id: "tu_9", type: "function", function: { name: "f", arguments: '{"a":1,"b":[1,2]}' } },
       ],
