@@ -35,7 +35,12 @@ export function applyBedrockExtensions(
     warnings,
   );
   applyReasoning(req, input, caps, warnings);
-  applyPromptCaching(req, input, { caps, enabledByDefault: defaults.promptCaching ?? false }, warnings);
+  applyPromptCaching(
+    req,
+    input,
+    { caps, enabledByDefault: defaults.promptCaching ?? false },
+    warnings,
+  );
   const fields = input.additionalModelRequestFields;
   if (fields && typeof fields === "object" && Object.keys(fields).length === 0)
     delete input.additionalModelRequestFields;

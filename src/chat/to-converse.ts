@@ -165,16 +165,22 @@ function convertMessage(
           ? [msg.content]
           : (msg.content ?? []).map((p) => (p.type === "text" ? p.text : p.refusal));
       content.push(...textBlocks(texts));
-      if (Array.isArray(msg.content))
-        msg.content.forEach((part, j) => pushCachePoint(content, part, `messages[${i}].content[${j}]`));
+      if (Array.isArray(msg.content)) {
+        msg.content.forEach((part, j) => {
+          pushCachePoint(content, part, `messages[${i}].content[${j}]`);
+        });
+      }
       content.push(...toolUseBlocks(msg, i));
       pushCachePoint(content, msg, `messages[${i}]`);
       return { role: "assistant", content };
     }
     case "tool": {
       const content: ContentBlock[] = [toolResultBlock(msg, i, ctx.caps)];
-      if (Array.isArray(msg.content))
-        msg.content.forEach((part, j) => pushCachePoint(content, part, `messages[${i}].content[${j}]`));
+      if (Array.isArray(msg.content)) {
+        msg.content.forEach((part, j) => {
+          pushCachePoint(content, part, `messages[${i}].content[${j}]`);
+        });
+      }
       pushCachePoint(content, msg, `messages[${i}]`);
       return { role: "user", content };
     }
