@@ -6,6 +6,7 @@
 import type { Server } from "bun";
 import { type AppDeps, createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
+import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import { type DrainResult, Lifecycle } from "./lifecycle";
@@ -79,7 +80,13 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
     lifecycle: new Lifecycle(),
     limiter,
     metrics: new GatewayMetrics({ processMetrics: true, upstreamInFlight: () => limiter.inFlight }),
-    runtime: new SdkBedrockRuntime(runtimeClient),
+    runtime:
+      config.bedrockTransport === "raw"
+        ? new RawBedrockRuntime(
+            runtimeClient,
+            overrides.endpoint ? { endpoint: overrides.endpoint } : {},
+          )
+        : new SdkBedrockRuntime(runtimeClient),
     models,
     catalog,
   };

@@ -1,0 +1,217 @@
+/**
+ * `bun run bench`: what the gateway costs, measured against a floor in the
+ * same run.
+ *
+ * Starts the Bedrock emulator and the gateway (once per Bedrock transport) as
+ * separate processes, drives a bounded closed-loop load on loopback for each
+ * scenario (non-streaming, streaming 20 and 200 chunks; concurrency 1, 32,
+ * 256), and reads each process's CPU time and RSS from /proc. The floor is the
+ * emulator called directly with the same work, so the gateway's overhead comes
+ * out as ratios that survive a noisy 2-core machine.
+ *
+ * Flags:
+ *   --smoke                  1–2 s run (CI): stream20 at concurrency 1 and 32, no file written
+ *   --duration=MS            measured time per cell (default 3000), after --warmup=MS (default 500)
+ *   --modes=nonstream,stream20,stream200   --concurrency=1,32,256
+ *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
+ *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
+ *   --out=FILE               results file (default bench/results.md; --out= to skip)
+ *
+ * Benchmarks are not tests: nothing here asserts a timing. The smoke run only
+ * fails if a target errors.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { runLoad } from "./load";
+import { cpuMs, freePort, type Proc, sampleRss, spawnService, statusMiB } from "./procs";
+import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
+import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
+
+const ROOT = join(import.meta.dir, "..");
+
+function flag(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit === undefined) return undefined;
+  return hit.includes("=") ? hit.slice(hit.indexOf("=") + 1) : "";
+}
+
+const smoke = flag("smoke") !== undefined;
+const durationMs = Number(flag("duration") ?? (smoke ? 400 : 3000));
+const warmupMs = Number(flag("warmup") ?? (smoke ? 150 : 500));
+const modes = (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES)) as Mode[];
+const concurrencies = (flag("concurrency") ?? (smoke ? "1,32" : "1,32,256")).split(",").map(Number);
+const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
+const portkeyDir = flag("portkey");
+const out = flag("out") ?? (smoke ? "" : "bench/results.md");
+
+async function startEmulator(): Promise<Proc> {
+  const port = freePort();
+  return spawnService({
+    name: "emulator",
+    cmd: ["bun", join(ROOT, "src/emulator/main.ts")],
+    env: { EMULATOR_PORT: String(port), EMULATOR_HOST: "127.0.0.1" },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: "/__emulator/health",
+  });
+}
+
+async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
+  const port = freePort();
+  return spawnService({
+    name: `gateway(${transport})`,
+    // BENCH_GATEWAY_BUN_FLAGS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" profiles the gateway.
+    cmd: [
+      "bun",
+      ...(process.env.BENCH_GATEWAY_BUN_FLAGS ?? "").split(" ").filter(Boolean),
+      join(ROOT, "src/index.ts"),
+    ],
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      // As deployed: the access log stays on (written to /dev/null here).
+      LOG_LEVEL: "info",
+      BEDROCK_TRANSPORT: transport,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: emulatorUrl,
+      // The model catalog comes from the control plane, also the emulator.
+      AWS_ENDPOINT_URL_BEDROCK: emulatorUrl,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDBENCH",
+      AWS_SECRET_ACCESS_KEY: "bench-secret",
+      API_KEY: "",
+    },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: "/health",
+  });
+}
+
+async function startPortkey(dir: string): Promise<Proc> {
+  const port = freePort();
+  return spawnService({
+    name: "portkey",
+    cmd: [
+      "bun",
+      join(dir, "node_modules/@portkey-ai/gateway/build/start-server.js"),
+      `--port=${port}`,
+      "--headless",
+    ],
+    env: { NODE_ENV: "production" },
+    cwd: dir,
+    url: `http://127.0.0.1:${port}`,
+    readyPath: "/",
+  });
+}
+
+/** Waits until a real request succeeds (the gateway loads its model catalog at start). */
+async function untilServing(spec: Parameters<typeof runLoad>[0], name: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = await runLoad(spec, 1, 1);
+    if (r.requests > 0) return;
+    if (Date.now() > deadline) throw new Error(`${name} never served a request: ${r.firstError}`);
+    await Bun.sleep(100);
+  }
+}
+
+/** One measured cell: warm up, then load while watching the process under test and the emulator. */
+async function measure(
+  target: string,
+  proc: Proc | undefined,
+  emu: Proc,
+  spec: Parameters<typeof runLoad>[0],
+  mode: Mode,
+  concurrency: number,
+): Promise<Cell> {
+  await fetch(`${emu.url}/__emulator/reset`, { method: "POST" }).then((r) => r.arrayBuffer());
+  await runLoad(spec, concurrency, warmupMs);
+  const watched = proc ?? emu;
+  const rss = sampleRss(watched.pid);
+  const cpu0 = await cpuMs(watched.pid);
+  const emuCpu0 = await cpuMs(emu.pid);
+  const load = await runLoad(spec, concurrency, durationMs);
+  const cpu1 = await cpuMs(watched.pid);
+  const emuCpu1 = await cpuMs(emu.pid);
+  const peakRssMiB = await rss.stop();
+  const n = Math.max(1, load.requests);
+  return {
+    target,
+    mode,
+    concurrency,
+    load,
+    cpuMsPerReq: proc ? (cpu1 - cpu0) / n : Number.NaN,
+    emuCpuMsPerReq: (emuCpu1 - emuCpu0) / n,
+    peakRssMiB: proc ? peakRssMiB : Number.NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const loadavg = (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
+  const emu = await startEmulator();
+  const gateways = new Map<string, Proc>();
+  let portkey: Proc | undefined;
+  const cells: Cell[] = [];
+  try {
+    for (const t of transports) {
+      const gw = await startGateway(emu.url, t);
+      gateways.set(t, gw);
+      await untilServing(gatewaySpec(gw.url, "nonstream"), gw.name);
+    }
+    if (portkeyDir) portkey = await startPortkey(portkeyDir);
+    for (const mode of modes) {
+      for (const c of concurrencies) {
+        const row: Cell[] = [];
+        row.push(await measure("floor", undefined, emu, floorSpec(emu.url, mode), mode, c));
+        for (const [t, gw] of gateways) {
+          row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+        }
+        if (portkey) {
+          row.push(
+            await measure(
+              "portkey",
+              portkey,
+              emu,
+              portkeySpec(portkey.url, emu.url, mode),
+              mode,
+              c,
+            ),
+          );
+        }
+        cells.push(...row);
+        process.stdout.write(renderConsole(row));
+      }
+    }
+    const hwm: Record<string, number> = {};
+    for (const [t, gw] of gateways) hwm[`gateway:${t}`] = await statusMiB(gw.pid, "VmHWM");
+    if (portkey) hwm.portkey = await statusMiB(portkey.pid, "VmHWM");
+    const md = renderMarkdown({
+      cells,
+      machine: await machineDescription(loadavg),
+      started,
+      durationMs,
+      warmupMs,
+      hwm,
+      portkeyRan: portkey !== undefined,
+    });
+    process.stdout.write(`\n${md.summary}\n`);
+    if (out) {
+      await Bun.write(join(ROOT, out), md.full);
+      process.stdout.write(`\nwrote ${out}\n`);
+    }
+  } finally {
+    await portkey?.stop();
+    for (const gw of gateways.values()) await gw.stop();
+    await emu.stop();
+  }
+  const failed = cells.filter((c) => c.load.errors > 0 || c.load.requests === 0);
+  if (failed.length > 0) {
+    for (const f of failed) {
+      process.stderr.write(
+        `${f.target} ${f.mode} c=${f.concurrency}: ${f.load.errors} errors, first: ${f.load.firstError}\n`,
+      );
+    }
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,85 @@
+/**
+ * What the benchmark calls: the emulator directly (the floor), our gateway,
+ * and optionally Portkey's gateway, each asked for the same Bedrock work.
+ *
+ * The emulator's `[emu chunks=N]` prompt directive makes every stream exactly N
+ * text deltas (N + 4 events with messageStart, contentBlockStop, messageStop and
+ * metadata), so all three targets move the same bytes out of "Bedrock".
+ *
+ * @module
+ */
+import type { LoadSpec } from "./load";
+
+export const BENCH_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+export type Mode = "nonstream" | "stream20" | "stream200";
+
+export const MODES: Mode[] = ["nonstream", "stream20", "stream200"];
+
+export function chunksOf(mode: Mode): number {
+  return mode === "stream200" ? 200 : 20;
+}
+
+function isStream(mode: Mode): boolean {
+  return mode !== "nonstream";
+}
+
+function prompt(mode: Mode): string {
+  return `[emu chunks=${chunksOf(mode)}] Benchmark prompt: say something.`;
+}
+
+const ok = (status: number) => status === 200;
+
+/** The emulator called like Bedrock, without a gateway: what any gateway must add to. */
+export function floorSpec(emulatorUrl: string, mode: Mode): LoadSpec {
+  const op = isStream(mode) ? "converse-stream" : "converse";
+  return {
+    url: `${emulatorUrl}/model/${encodeURIComponent(BENCH_MODEL)}/${op}`,
+    // The emulator checks that an authorization header is present, not its signature.
+    headers: { "content-type": "application/json", authorization: "Bearer bench" },
+    body: JSON.stringify({
+      messages: [{ role: "user", content: [{ text: prompt(mode) }] }],
+      inferenceConfig: { maxTokens: 1024 },
+    }),
+    // The last event of a complete ConverseStream is `metadata`.
+    check: isStream(mode) ? (s, tail) => ok(s) && tail.includes("metadata") : ok,
+  };
+}
+
+function chatBody(mode: Mode): string {
+  return JSON.stringify({
+    model: BENCH_MODEL,
+    messages: [{ role: "user", content: prompt(mode) }],
+    max_tokens: 1024,
+    stream: isStream(mode),
+  });
+}
+
+const sseDone = (s: number, tail: string) => ok(s) && tail.includes("data: [DONE]");
+
+/** Our gateway's OpenAI endpoint. */
+export function gatewaySpec(gatewayUrl: string, mode: Mode): LoadSpec {
+  return {
+    url: `${gatewayUrl}/v1/chat/completions`,
+    headers: { "content-type": "application/json" },
+    body: chatBody(mode),
+    check: isStream(mode) ? sseDone : ok,
+  };
+}
+
+/** Portkey's gateway, told per request (its headers) to use Bedrock at the emulator. */
+export function portkeySpec(portkeyUrl: string, emulatorUrl: string, mode: Mode): LoadSpec {
+  return {
+    url: `${portkeyUrl}/v1/chat/completions`,
+    headers: {
+      "content-type": "application/json",
+      "x-portkey-provider": "bedrock",
+      "x-portkey-aws-access-key-id": "AKIDBENCH",
+      "x-portkey-aws-secret-access-key": "bench-secret",
+      "x-portkey-aws-region": "us-east-1",
+      "x-portkey-custom-host": emulatorUrl,
+    },
+    body: chatBody(mode),
+    check: isStream(mode) ? sseDone : ok,
+  };
+}
