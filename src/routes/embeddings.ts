@@ -23,6 +23,7 @@ export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
   app.post("/embeddings", requireJson(), jsonBody(embeddingsRequestSchema), async (c) => {
     const req = c.req.valid("json");
     const model = models.resolve(requestedModel(req.model, config.modelAliases), "embedding");
+    c.var.obs.model = model.id;
     const family = model.caps.embedding;
     if (!family) {
       throw new InvalidRequestError(
@@ -54,6 +55,8 @@ export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
       inputs,
     );
 
+    // For the access log and metrics; embeddings produce no output tokens.
+    c.var.obs.tokensIn = result.promptTokens;
     const base64 = req.encoding_format === "base64";
     const body: EmbeddingsResponse = {
       object: "list",

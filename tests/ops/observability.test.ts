@@ -267,3 +267,27 @@ describe("GET /metrics", () => {
     expect(text).not.toContain("junk-model-name-zzz");
   });
 });
+
+describe("embeddings", () => {
+  test("the access line carries the embedding model and its input tokens", async () => {
+    const res = await fetch(`${s.gw.url}/v1/embeddings`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${API_KEY}`,
+        "x-request-id": "req-emb-1",
+      },
+      body: JSON.stringify({ model: "amazon.titan-embed-text-v2:0", input: SECRET_PROMPT }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { usage: { prompt_tokens: number } };
+    const line = await lineFor("req-emb-1");
+    expect(line).toMatchObject({
+      route: "/v1/embeddings",
+      status: 200,
+      model: "amazon.titan-embed-text-v2:0",
+      tokensIn: body.usage.prompt_tokens,
+    });
+    expect(s.lines.join("\n")).not.toContain(SECRET_PROMPT);
+  });
+});
