@@ -40,6 +40,7 @@ function line(c: Cell): string {
 function ratioLines(row: Cell[]): string[] {
   const floor = row.find((c) => c.target === "floor");
   const portkey = row.find((c) => c.target === "portkey");
+  const passthrough = row.find((c) => c.target === "passthrough");
   const out: string[] = [];
   for (const c of row) {
     if (c.target === "floor" || !floor) continue;
@@ -49,6 +50,11 @@ function ratioLines(row: Cell[]): string[] {
     ];
     if (c.mode !== "nonstream") {
       parts.push(`TTFB p50 +${f(c.load.ttfbP50Ms - floor.load.ttfbP50Ms, 2)} ms over floor`);
+    }
+    if (passthrough && c !== passthrough) {
+      parts.push(
+        `CPU +${f(c.cpuMsPerReq - passthrough.cpuMsPerReq, 3)} ms/req over the do-nothing passthrough`,
+      );
     }
     if (portkey && c !== portkey) {
       parts.push(`${f(c.load.rps / portkey.load.rps, 2)}× Portkey req/s`);
@@ -181,7 +187,7 @@ ${run.machine}
 ${summary}
 ## Measurements
 
-"floor" is the emulator called directly with the same request (no gateway): its TTFB is the emulator's own first byte. CPU ms/req is the process under test (utime+stime of all its threads from /proc/<pid>/stat, 10 ms ticks); emu CPU ms/req is the emulator's in the same cell. TTFB is time to the first body bytes (streams: the first SSE chunk, or the first event frame for the floor). Peak RSS is VmRSS sampled every 25 ms during the cell.
+"passthrough" is bench/passthrough.ts, a do-nothing Bun proxy (Bun.serve + fetch, body piped through untouched): the cost of Bun's server and client alone. "floor" is the emulator called directly with the same request (no gateway): its TTFB is the emulator's own first byte. CPU ms/req is the process under test (utime+stime of all its threads from /proc/<pid>/stat, 10 ms ticks); emu CPU ms/req is the emulator's in the same cell. TTFB is time to the first body bytes (streams: the first SSE chunk, or the first event frame for the floor). Peak RSS is VmRSS sampled every 25 ms during the cell.
 
 ${header()}${run.cells.map(line).join("")}
 Lifetime peak RSS (VmHWM): ${Object.entries(run.hwm)

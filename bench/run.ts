@@ -15,6 +15,7 @@
  *   --modes=nonstream,stream20,stream200   --concurrency=1,32,256
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
+ *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
  *
  * Benchmarks are not tests: nothing here asserts a timing. The smoke run only
@@ -43,6 +44,7 @@ const modes = (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES)) as M
 const concurrencies = (flag("concurrency") ?? (smoke ? "1,32" : "1,32,256")).split(",").map(Number);
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
 const portkeyDir = flag("portkey");
+const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const out = flag("out") ?? (smoke ? "" : "bench/results.md");
 
 async function startEmulator(): Promise<Proc> {
@@ -80,6 +82,18 @@ async function startGateway(emulatorUrl: string, transport: string): Promise<Pro
       AWS_SECRET_ACCESS_KEY: "bench-secret",
       API_KEY: "",
     },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: "/health",
+  });
+}
+
+/** Bun.serve + fetch piping the emulator's bytes through untouched (bench/passthrough.ts). */
+async function startPassthrough(emulatorUrl: string): Promise<Proc> {
+  const port = freePort();
+  return spawnService({
+    name: "passthrough",
+    cmd: ["bun", join(ROOT, "bench/passthrough.ts")],
+    env: { PORT: String(port), UPSTREAM: emulatorUrl },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
   });
@@ -150,6 +164,7 @@ async function main(): Promise<void> {
   const emu = await startEmulator();
   const gateways = new Map<string, Proc>();
   let portkey: Proc | undefined;
+  let passthrough: Proc | undefined;
   const cells: Cell[] = [];
   try {
     for (const t of transports) {
@@ -158,10 +173,17 @@ async function main(): Promise<void> {
       await untilServing(gatewaySpec(gw.url, "nonstream"), gw.name);
     }
     if (portkeyDir) portkey = await startPortkey(portkeyDir);
+    if (withPassthrough) passthrough = await startPassthrough(emu.url);
     for (const mode of modes) {
       for (const c of concurrencies) {
         const row: Cell[] = [];
         row.push(await measure("floor", undefined, emu, floorSpec(emu.url, mode), mode, c));
+        if (passthrough) {
+          // Same request as the floor, through a do-nothing Bun proxy.
+          const spec = { ...floorSpec(emu.url, mode) };
+          spec.url = spec.url.replace(emu.url, passthrough.url);
+          row.push(await measure("passthrough", passthrough, emu, spec, mode, c));
+        }
         for (const [t, gw] of gateways) {
           row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
         }
@@ -200,6 +222,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await portkey?.stop();
+    await passthrough?.stop();
     for (const gw of gateways.values()) await gw.stop();
     await emu.stop();
   }
