@@ -62,7 +62,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route(
     "/",
-    healthRoute(() => !lifecycle.draining && (deps.isReady?.() ?? true)),
+    healthRoute(() => {
+      if (lifecycle.draining) return "draining";
+      return (deps.isReady?.() ?? true) ? "ok" : "starting";
+    }),
   );
   app.route("/", metricsRoute(metrics, config.apiKeys));
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { ConfigError, loadConfig } from "./config";
-import { startGateway } from "./server";
+import { type Gateway, startGateway } from "./server";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -17,29 +17,25 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // Resolves once the model catalog loaded (or could not yet: it retries in the background).
-  const gw = await startGateway(config);
-  const { logger } = gw.deps;
-  logger.info("gateway listening", {
-    url: gw.url,
-    region: config.region,
-    auth: config.apiKeys.length > 0 ? `${config.apiKeys.length} key(s)` : "off",
-    bedrockEndpoint:
-      process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? process.env.AWS_ENDPOINT_URL ?? "aws",
-  });
-  if (config.apiKeys.length === 0) {
-    logger.warn("API_KEY is not set: every request is accepted without authentication");
-  }
+  // Signals are handled from the start: one that arrives while the catalog loads is
+  // acted on as soon as the gateway exists (it may already be serving requests).
+  let gw: Gateway | undefined;
+  let pendingSignal: string | undefined;
+  let stopping = false;
   // Graceful stop (ECS sends SIGTERM, then SIGKILL after stopTimeout): /health turns 503,
   // new requests get 503, in-flight streams get SHUTDOWN_DRAIN_MS to finish, then exit 0.
   // A second signal exits at once.
-  let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn("second signal, exiting without waiting", { signal });
+    if (stopping || (pendingSignal !== undefined && gw === undefined)) {
+      process.stderr.write(`second ${signal}, exiting without waiting\n`);
       process.exit(1);
     }
+    if (gw === undefined) {
+      pendingSignal = signal;
+      return;
+    }
     stopping = true;
+    const { logger } = gw.deps;
     logger.info("draining", {
       signal,
       inFlight: gw.deps.lifecycle?.inFlight ?? 0,
@@ -58,6 +54,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+
+  // Resolves once the model catalog loaded (or could not yet: it retries in the background).
+  gw = await startGateway(config);
+  const { logger } = gw.deps;
+  logger.info("gateway listening", {
+    url: gw.url,
+    region: config.region,
+    auth: config.apiKeys.length > 0 ? `${config.apiKeys.length} key(s)` : "off",
+    bedrockEndpoint:
+      process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? process.env.AWS_ENDPOINT_URL ?? "aws",
+  });
+  if (config.apiKeys.length === 0) {
+    logger.warn("API_KEY is not set: every request is accepted without authentication");
+  }
+  if (pendingSignal !== undefined) shutdown(pendingSignal);
 }
 
 await main();

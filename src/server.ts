@@ -105,6 +105,11 @@ export async function startGateway(
   const deps = buildDeps(config, overrides);
   const lifecycle = deps.lifecycle ?? new Lifecycle();
   deps.lifecycle = lifecycle;
+  // /health says "starting" until the first catalog load has succeeded, failed or timed out,
+  // so a load balancer (and `bun run start` users) only send traffic that can be served.
+  let started = false;
+  const ready = deps.isReady;
+  deps.isReady = () => started && (ready?.() ?? true);
   const app = createApp(deps);
   const server = Bun.serve({
     port: config.port,
@@ -115,6 +120,7 @@ export async function startGateway(
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
   await deps.catalog.start(CATALOG_STARTUP_WAIT_MS);
+  started = true;
   return {
     server,
     url: `http://${host}:${server.port}`,

@@ -1,14 +1,18 @@
 /**
- * GET /health: open, no Bedrock call. 200 when the gateway serves requests.
+ * GET /health: open, no Bedrock call. 200 once the gateway serves requests;
+ * 503 while it starts (first model-catalog load) and while it drains.
  *
  * @module
  */
 import { Hono } from "hono";
 
-export function healthRoute(isReady: () => boolean = () => true): Hono {
+export type HealthState = "ok" | "starting" | "draining";
+
+export function healthRoute(state: () => HealthState = () => "ok"): Hono {
   const app = new Hono();
-  app.get("/health", (c) =>
-    isReady() ? c.json({ status: "ok" }) : c.json({ status: "draining" }, 503),
-  );
+  app.get("/health", (c) => {
+    const status = state();
+    return c.json({ status }, status === "ok" ? 200 : 503);
+  });
   return app;
 }
