@@ -245,6 +245,11 @@ function enforceThinkingRules(input: ConverseInput, fields: Json, warnings: stri
   const choice = input.toolConfig?.toolChoice;
   if (choice && ("any" in choice || "tool" in choice) && (choice.any || choice.tool)) {
     delete input.toolConfig?.toolChoice;
+    // parallel_tool_calls:false left Anthropic's tool_choice without a type (it would have
+    // conflicted with toolConfig.toolChoice); with no toolChoice it needs one.
+    if (isRecord(fields.tool_choice) && fields.tool_choice.type === undefined) {
+      fields.tool_choice = { type: "auto", ...fields.tool_choice };
+    }
     warnings.push(
       "tool_choice relaxed to auto: Claude cannot be forced to call a tool while thinking",
     );
