@@ -16,7 +16,13 @@ const apiKey = process.env.API_KEY ?? "";
 const env: Record<string, string> = {};
 for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
 // Never let the demo reach real AWS with the user's own credentials.
-for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_ENDPOINT_URL"]) delete env[k];
+for (const k of [
+  "AWS_PROFILE",
+  "AWS_SESSION_TOKEN",
+  "AWS_BEARER_TOKEN_BEDROCK",
+  "AWS_ENDPOINT_URL",
+])
+  delete env[k];
 Object.assign(env, {
   PORT: port,
   AWS_REGION: "us-east-1",
@@ -35,7 +41,10 @@ const gateway = Bun.spawn([process.execPath, "run", `${import.meta.dir}/index.ts
 const base = `http://127.0.0.1:${port}`;
 let ready = false;
 for (let i = 0; i < 100 && !ready && gateway.exitCode === null; i++) {
-  ready = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+  ready = await fetch(`${base}/health`).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (!ready) await Bun.sleep(100);
 }
 if (!ready) {

@@ -129,13 +129,21 @@ const BEDROCK_ERRORS: Record<string, { status: number; code: string; publicMessa
     code: "model_timeout",
     publicMessage: "The model timed out while processing the request.",
   },
-  ModelErrorException: { status: 502, code: "model_error", publicMessage: "The model failed to process the request." },
+  ModelErrorException: {
+    status: 502,
+    code: "model_error",
+    publicMessage: "The model failed to process the request.",
+  },
   ModelStreamErrorException: {
     status: 502,
     code: "model_error",
     publicMessage: "The model failed while streaming the response.",
   },
-  InternalServerException: { status: 502, code: "upstream_error", publicMessage: "Bedrock reported an internal error." },
+  InternalServerException: {
+    status: 502,
+    code: "upstream_error",
+    publicMessage: "Bedrock reported an internal error.",
+  },
   ServiceUnavailableException: {
     status: 503,
     code: "service_unavailable",
@@ -254,7 +262,8 @@ function internalError(cause: unknown): GatewayError {
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
-  if (isAwsLike(err) || (err instanceof Error && isUpstreamName(err.name))) return fromBedrockError(err);
+  if (isAwsLike(err) || (err instanceof Error && isUpstreamName(err.name)))
+    return fromBedrockError(err);
   return internalError(err);
 }
 

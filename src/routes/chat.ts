@@ -49,7 +49,11 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     warnings.push(...translation.warnings);
     if (warnings.length > 0) c.header("x-gateway-warnings", warnings.join("; "));
     // The listed name (an application profile by name, not its ARN) when there is one.
-    const meta = { id: newCompletionId(), created: Math.floor(Date.now() / 1000), model: model.name ?? model.id };
+    const meta = {
+      id: newCompletionId(),
+      created: Math.floor(Date.now() / 1000),
+      model: model.name ?? model.id,
+    };
 
     // Bun's idle timer (10 s by default) would cut a slow model; our own timeouts govern instead.
     c.env?.server?.timeout(c.req.raw, 0);

@@ -6,7 +6,9 @@ import { describe, expect, test } from "bun:test";
 import { CONFIG_VARIABLES } from "../../src/config";
 
 const readme = await Bun.file(`${import.meta.dir}/../../README.md`).text();
-const pkg = (await Bun.file(`${import.meta.dir}/../../package.json`).json()) as { scripts: Record<string, string> };
+const pkg = (await Bun.file(`${import.meta.dir}/../../package.json`).json()) as {
+  scripts: Record<string, string>;
+};
 
 function section(title: string): string {
   const start = readme.indexOf(`\n## ${title}\n`);
