@@ -214,7 +214,12 @@ async function* decodeFrames(
       pending = undefined;
       let offset = 0;
       while (buf.length - offset >= 4) {
-        const total = new DataView(buf.buffer, buf.byteOffset + offset, 4).getUint32(0);
+        const total =
+          ((buf[offset] ?? 0) * 0x1000000 +
+            (((buf[offset + 1] ?? 0) << 16) |
+              ((buf[offset + 2] ?? 0) << 8) |
+              (buf[offset + 3] ?? 0))) >>>
+          0;
         if (buf.length - offset < total) break;
         const msg = codec.decode(buf.subarray(offset, offset + total));
         offset += total;
@@ -381,7 +386,7 @@ export class RawBedrockRuntime implements BedrockRuntime {
     // Like the SDK, read the first event before resolving: a first-frame
     // exception rejects here, inside the retry loop.
     const first = await events.next();
-    return { stream: prepend(first, events), requestId };
+    return { stream: withFirst(first, events), requestId };
   }
 
   async converseStream(
@@ -433,10 +438,25 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-async function* prepend<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
-  if (first.done) return;
-  yield first.value;
-  yield* rest;
+/**
+ * The stream with its pre-read first event put back in front. A plain
+ * iterator, not another generator: no extra await per event on the hot path.
+ */
+function withFirst<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncIterable<T> {
+  let head: IteratorResult<T> | undefined = first;
+  const iterator: AsyncIterator<T> = {
+    next: () => {
+      if (head) {
+        const r = head;
+        head = undefined;
+        return Promise.resolve(r);
+      }
+      return rest.next();
+    },
+    return: (value?: unknown) => rest.return(value as never),
+    throw: (err?: unknown) => rest.throw(err),
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 // --- retry classification: the SDK's own functions, so both transports retry alike ---
