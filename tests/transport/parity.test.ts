@@ -187,6 +187,22 @@ describe("ConverseStream events", () => {
   });
 });
 
+test("raw transport: AWS_BEARER_TOKEN_BEDROCK switches to bearer auth, like the SDK", async () => {
+  const client = createRuntimeClient({
+    region: "us-east-1",
+    maxAttempts: 1,
+    endpoint: emu.url,
+    credentials: CREDS,
+  });
+  const rt = new RawBedrockRuntime(client, {
+    endpoint: emu.url,
+    env: { AWS_BEARER_TOKEN_BEDROCK: "bedrock-api-key" },
+  });
+  const r = await collect(rt, "[emu chunks=2] hi");
+  expect(r.error).toBeUndefined();
+  expect(emu.requests.at(-1)?.headers.authorization).toBe("Bearer bedrock-api-key");
+});
+
 describe("HTTP errors by exception name", () => {
   const NAMES = [
     "ValidationException",
