@@ -69,7 +69,6 @@ const schema = z.object({
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
   BEDROCK_TRANSPORT: z.enum(["raw", "sdk"]).default("raw"),
-  BEDROCK_TRANSPORT: z.enum(["raw", "sdk"]).default("raw"),
   DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
   MODEL_ALIASES: aliases,
@@ -107,12 +106,6 @@ export interface Config {
   region: string;
   /** Total attempts per Bedrock call, owned by the SDK's retry strategy. */
   maxAttempts: number;
-  /**
-   * How ConverseStream reaches Bedrock: "raw" (signed fetch + event-stream codec,
-   * src/bedrock/raw-runtime.ts) or "sdk" (the SDK's command). Chosen by
-   * benchmark; see bench/README.md.
-   */
-  bedrockTransport: "raw" | "sdk";
   /**
    * How ConverseStream reaches Bedrock: "raw" (signed fetch + event-stream codec,
    * src/bedrock/raw-runtime.ts) or "sdk" (the SDK's command). Chosen by
@@ -188,7 +181,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Two attempts: one quick retry of transient faults. The SDK's default of 3
     // hides 1-2 s of backoff behind a throttle that the client should see.
     maxAttempts: e.AWS_MAX_ATTEMPTS ?? 2,
-    bedrockTransport: e.BEDROCK_TRANSPORT,
     bedrockTransport: e.BEDROCK_TRANSPORT,
     defaultModel: e.DEFAULT_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
