@@ -236,7 +236,7 @@ function enforceThinkingRules(input: ConverseInput, fields: Json, warnings: stri
   }
   if (config?.topP !== undefined && config.topP < 0.95) {
     delete config.topP;
-    warnings.push("top_p dropped: Claude accepts only top_p ≥ 0.95 while thinking");
+    warnings.push("top_p dropped: Claude accepts only top_p >= 0.95 while thinking");
   }
   if (fields.top_k !== undefined) {
     delete fields.top_k;

@@ -13,6 +13,7 @@ import { toSseStream } from "../chat/sse";
 import { toChunks } from "../chat/stream";
 import { adaptConverseOutput, adaptStream } from "../chat/structured-output";
 import { toConverse } from "../chat/to-converse";
+import { headerSafe } from "../headers";
 import { requireJson } from "../middleware/json-body";
 import { jsonBody } from "../validation";
 import { methodNotAllowed } from "./method-not-allowed";
@@ -47,7 +48,7 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
       defaults: { promptCaching: config.enablePromptCaching, guardrail: config.guardrail },
     });
     warnings.push(...translation.warnings);
-    if (warnings.length > 0) c.header("x-gateway-warnings", warnings.join("; "));
+    if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
     // The listed name (an application profile by name, not its ARN) when there is one.
     const meta = {
       id: newCompletionId(),
