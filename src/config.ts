@@ -84,6 +84,7 @@ const schema = z.object({
   MAX_CONCURRENT_REQUESTS: int(512, 1, 100_000),
   // SIGTERM drain deadline; keep it below ECS's stopTimeout (default 30 s).
   SHUTDOWN_DRAIN_MS: int(25_000, 0, 3_600_000),
+  HTTP_IDLE_TIMEOUT_SECONDS: int(60, 0, 255),
   ENABLE_PROMPT_CACHING: bool(false),
   // Default guardrail for chat (a request's own guardrailConfig replaces it).
   GUARDRAIL_ID: z.string().min(1).optional(),
@@ -131,6 +132,11 @@ export interface Config {
   maxConcurrentRequests: number;
   /** How long SIGTERM waits for in-flight requests before interrupting them. */
   shutdownDrainMs: number;
+  /**
+   * Idle keep-alive connections close after this (Bun caps it at 255 s); 0 keeps
+   * them open, for a load balancer whose own idle timeout is longer.
+   */
+  httpIdleTimeoutSeconds: number;
   enablePromptCaching: boolean;
   /** Default Converse guardrailConfig for chat; undefined when GUARDRAIL_ID is unset. */
   guardrail?: {
@@ -195,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    httpIdleTimeoutSeconds: e.HTTP_IDLE_TIMEOUT_SECONDS,
     enablePromptCaching: e.ENABLE_PROMPT_CACHING,
     ...(e.GUARDRAIL_ID && e.GUARDRAIL_VERSION
       ? {

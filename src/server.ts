@@ -115,7 +115,7 @@ export async function startGateway(
     port: config.port,
     hostname: config.host,
     // Long Bedrock calls disable the timer per request; this bounds idle keep-alive sockets.
-    idleTimeout: 60,
+    idleTimeout: config.httpIdleTimeoutSeconds,
     fetch: (req, srv) => app.fetch(req, { server: srv }),
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;

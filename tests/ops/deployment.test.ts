@@ -127,6 +127,8 @@ describe("deployment/ecs-fargate.json", () => {
     expect(idle * 1000).toBeGreaterThan(config.requestTimeoutMs);
     expect(idle * 1000).toBeGreaterThan(config.streamIdleTimeoutMs);
     expect(idle * 1000).toBeGreaterThan(config.streamKeepaliveMs);
+    // The gateway must not close an idle connection the ALB may still reuse (0 = never).
+    expect(config.httpIdleTimeoutSeconds === 0 || config.httpIdleTimeoutSeconds > idle).toBe(true);
 
     const stopTimeout = container().StopTimeout as number;
     expect(stopTimeout).toBeLessThanOrEqual(120); // Fargate's maximum
