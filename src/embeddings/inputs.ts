@@ -7,9 +7,22 @@
  *
  * @module
  */
-import { countTokens, decode } from "gpt-tokenizer/encoding/cl100k_base";
 import { InvalidRequestError } from "../errors";
 import { type EmbeddingsRequest, MAX_INPUTS } from "./schema";
+
+type Cl100k = typeof import("gpt-tokenizer/encoding/cl100k_base");
+let cl100k: Cl100k | undefined;
+
+/**
+ * The cl100k_base tokenizer, loaded on first use: its tables cost ~52 MB of
+ * RSS (measured, bench/README.md), and chat-only deployments never need them.
+ * Only token-array inputs and token estimates for families that report no
+ * count use it; the first such request pays the load (~0.1 s), once.
+ */
+function tokenizer(): Cl100k {
+  cl100k ??= import.meta.require("gpt-tokenizer/encoding/cl100k_base") as Cl100k;
+  return cl100k;
+}
 
 export interface EmbeddingInput {
   text: string;
@@ -57,7 +70,7 @@ function decodeTokens(tokens: number[], param: string): EmbeddingInput {
   }
   let text: string;
   try {
-    text = decode(tokens);
+    text = tokenizer().decode(tokens);
   } catch {
     throw new InvalidRequestError(
       `'${param}' contains token ids that are not in the cl100k_base vocabulary.`,
@@ -73,5 +86,5 @@ function decodeTokens(tokens: number[], param: string): EmbeddingInput {
  * non-empty text.
  */
 export function estimateTokens(input: EmbeddingInput): number {
-  return input.tokens ?? Math.max(1, countTokens(input.text));
+  return input.tokens ?? Math.max(1, tokenizer().countTokens(input.text));
 }
