@@ -6,13 +6,13 @@
  */
 import type { Server } from "bun";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
 import { bearerAuth } from "./middleware/auth";
+import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
 import { drainGate } from "./middleware/drain-gate";
 import { type RequestIdVariables, requestId } from "./middleware/request-id";

@@ -13,6 +13,7 @@
  * @module
  */
 import { GatewayError, toGatewayError } from "../errors";
+import { shuttingDownError } from "../lifecycle";
 
 export interface SseOptions {
   /** Send a comment after this much silence. */
@@ -26,6 +27,13 @@ export interface SseOptions {
   lastActivity?: () => number;
   /** Cancels the upstream request (client gone, or idle timeout). */
   abort: () => void;
+  /**
+   * The server's shutdown signal: when it fires, upstream is aborted at once
+   * and the stream ends with the shutdown error frame (503 server_shutting_down).
+   * Folded in here rather than wrapping the source (lifecycle.ts interruptible)
+   * to save a Promise.race per batch; the listener is removed when the stream ends.
+   */
+  shutdown?: AbortSignal;
   /** Called once, when the stream ends for any reason. */
   onEnd?: (outcome: { error?: GatewayError; cancelled: boolean }) => void;
 }
@@ -34,20 +42,52 @@ const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 const KEEPALIVE = encoder.encode(": keep-alive\n\n");
 const TIMEOUT = Symbol("timeout");
+const SHUTDOWN = Symbol("shutdown");
 
 export function sseFrame(data: unknown): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 }
 
+/** The frames of objects that are ready together, as one buffer (one enqueue, one write). */
+function sseFrames(batch: readonly unknown[]): Uint8Array {
+  if (batch.length === 1) return sseFrame(batch[0]);
+  let text = "";
+  for (const data of batch) text += `data: ${JSON.stringify(data)}\n\n`;
+  return encoder.encode(text);
+}
+
+/**
+ * @param source yields batches: the objects of one batch are framed in order
+ *   and written together (an empty batch writes nothing but counts as activity)
+ */
 export function toSseStream<T>(
-  source: AsyncIterator<T>,
+  source: AsyncIterator<readonly T[]>,
   opts: SseOptions,
 ): ReadableStream<Uint8Array> {
-  let pending: Promise<IteratorResult<T>> | undefined;
+  let pending: Promise<IteratorResult<readonly T[]>> | undefined;
   let lastEvent = Date.now();
   let ended = false;
   const activity = () => Math.max(lastEvent, opts.lastActivity?.() ?? 0);
+  // The shutdown signal lives as long as the server: a listener left on it would
+  // keep this stream's whole pipeline reachable. Attached at the first pull,
+  // detached when the stream ends in any way.
+  let interrupted = false;
+  let onShutdown: (() => void) | undefined;
+  const watchShutdown = () => {
+    const signal = opts.shutdown;
+    if (!signal || onShutdown || ended) return;
+    onShutdown = () => {
+      interrupted = true;
+      opts.abort();
+      const w = wake;
+      wake = undefined;
+      w?.(SHUTDOWN);
+    };
+    if (signal.aborted) onShutdown();
+    else signal.addEventListener("abort", onShutdown, { once: true });
+  };
   const end = (outcome: { error?: GatewayError; cancelled: boolean }) => {
+    if (onShutdown) opts.shutdown?.removeEventListener("abort", onShutdown);
     if (ended) return;
     ended = true;
     opts.onEnd?.(outcome);
@@ -59,7 +99,7 @@ export function toSseStream<T>(
   // so a wake-up re-checks the clock and goes back to waiting if nothing is due.
   let quietSince = lastEvent;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let wake: ((v: typeof TIMEOUT) => void) | undefined;
+  let wake: ((v: typeof TIMEOUT | typeof SHUTDOWN) => void) | undefined;
   const onTimer = () => {
     timer = undefined;
     const w = wake;
@@ -75,8 +115,10 @@ export function toSseStream<T>(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        watchShutdown();
+        if (interrupted) throw shuttingDownError();
         pending ??= source.next();
-        let result: IteratorResult<T> | typeof TIMEOUT;
+        let result: IteratorResult<readonly T[]> | typeof TIMEOUT | typeof SHUTDOWN;
         for (;;) {
           const now = Date.now();
           const idleLeft = opts.idleTimeoutMs - (now - activity());
@@ -85,10 +127,11 @@ export function toSseStream<T>(
           timer ??= setTimeout(onTimer, wait);
           result = await Promise.race([
             pending,
-            new Promise<typeof TIMEOUT>((resolve) => {
+            new Promise<typeof TIMEOUT | typeof SHUTDOWN>((resolve) => {
               wake = resolve;
             }),
           ]);
+          if (result === SHUTDOWN) throw shuttingDownError();
           if (result !== TIMEOUT) break;
           const quiet = Date.now() - Math.max(quietSince, activity());
           if (quiet >= opts.keepaliveMs || Date.now() - activity() >= opts.idleTimeoutMs) break;
@@ -114,7 +157,7 @@ export function toSseStream<T>(
           end({ cancelled: false });
           return;
         }
-        controller.enqueue(sseFrame(result.value));
+        if (result.value.length > 0) controller.enqueue(sseFrames(result.value));
       } catch (err) {
         stopTimer();
         const error = toGatewayError(err);

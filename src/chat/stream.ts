@@ -38,52 +38,83 @@ export class IncompleteStreamError extends GatewayError {
   }
 }
 
-export async function* toChunks(
-  events: AsyncIterable<ConverseStreamOutput>,
-  meta: CompletionMeta,
-  opts: StreamOptions,
-): AsyncGenerator<ChatCompletionChunk> {
-  const chunk = (delta: ChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk => {
+/**
+ * The translator as a synchronous state machine: one upstream event in, the
+ * chunks it makes (usually zero or one) appended to `out`. Pure: no I/O, no
+ * timers, no awaits, so the streaming path can run it inside a single loop
+ * (see {@link chunkBatches}) instead of stacking one async generator per stage.
+ *
+ * `push` throws a raw Bedrock-style error for exception events and
+ * {@link IncompleteStreamError} for a metadata event without messageStop;
+ * callers map errors with `fromBedrockError`. `end` throws when upstream ended
+ * before its final events.
+ */
+export class ChunkTranslator {
+  #roleSent = false;
+  /** contentBlockIndex → dense tool-call index. */
+  readonly #toolIndex = new Map<number, number>();
+  #stopReason: string | undefined;
+  #stopped = false;
+  #finished = false;
+  readonly #thinking = new ThinkingStream();
+  #responseFields: unknown;
+
+  constructor(
+    private readonly meta: CompletionMeta,
+    private readonly includeUsage: boolean,
+  ) {}
+
+  #chunk(delta: ChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk {
     const c: ChatCompletionChunk = {
-      id: meta.id,
+      id: this.meta.id,
       object: "chat.completion.chunk",
-      created: meta.created,
-      model: meta.model,
+      created: this.meta.created,
+      model: this.meta.model,
       choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
     };
     // OpenAI: with include_usage, every chunk but the last carries usage: null.
-    if (opts.includeUsage) c.usage = null;
+    if (this.includeUsage) c.usage = null;
     return c;
-  };
+  }
 
-  let roleSent = false;
-  const withRole = (delta: ChunkDelta): ChunkDelta => {
-    if (roleSent) return delta;
-    roleSent = true;
+  #withRole(delta: ChunkDelta): ChunkDelta {
+    if (this.#roleSent) return delta;
+    this.#roleSent = true;
     return { role: "assistant", content: "", refusal: null, ...delta };
-  };
+  }
 
-  /** contentBlockIndex → dense tool-call index. */
-  const toolIndex = new Map<number, number>();
-  let stopReason: string | undefined;
-  let usage: TokenUsage | undefined;
-  let stopped = false;
-  let finished = false;
-  const thinking = new ThinkingStream();
-  let responseFields: unknown;
-
-  try {
-    for await (const ev of events) {
-      opts.onEvent?.();
-      if (ev.messageStart) {
-        if (!roleSent) yield chunk(withRole({}));
-      } else if (ev.contentBlockStart) {
-        const tool = ev.contentBlockStart.start?.toolUse;
-        if (tool) {
-          const index = toolIndex.size;
-          toolIndex.set(ev.contentBlockStart.contentBlockIndex ?? -1, index);
-          yield chunk(
-            withRole({
+  push(ev: ConverseStreamOutput, out: ChatCompletionChunk[]): void {
+    if (ev.contentBlockDelta) {
+      const { delta, contentBlockIndex } = ev.contentBlockDelta;
+      if (delta?.text !== undefined) {
+        if (delta.text !== "") out.push(this.#chunk(this.#withRole({ content: delta.text })));
+      } else if (delta?.reasoningContent) {
+        const d = this.#thinking.delta(contentBlockIndex ?? -1, delta.reasoningContent);
+        if (d) out.push(this.#chunk(this.#withRole(d)));
+      } else if (delta?.toolUse) {
+        const index = this.#toolIndex.get(contentBlockIndex ?? -1);
+        // Bedrock always opens a tool block with contentBlockStart; a delta without one is ignored.
+        if (index !== undefined && delta.toolUse.input) {
+          out.push(
+            this.#chunk(
+              this.#withRole({
+                tool_calls: [{ index, function: { arguments: delta.toolUse.input } }],
+              }),
+            ),
+          );
+        }
+      }
+      // Other deltas (signatures, citations, images) carry nothing for this shape.
+    } else if (ev.messageStart) {
+      if (!this.#roleSent) out.push(this.#chunk(this.#withRole({})));
+    } else if (ev.contentBlockStart) {
+      const tool = ev.contentBlockStart.start?.toolUse;
+      if (tool) {
+        const index = this.#toolIndex.size;
+        this.#toolIndex.set(ev.contentBlockStart.contentBlockIndex ?? -1, index);
+        out.push(
+          this.#chunk(
+            this.#withRole({
               tool_calls: [
                 {
                   index,
@@ -93,54 +124,121 @@ export async function* toChunks(
                 },
               ],
             }),
-          );
-        }
-      } else if (ev.contentBlockDelta) {
-        const { delta, contentBlockIndex } = ev.contentBlockDelta;
-        if (delta?.text !== undefined) {
-          if (delta.text !== "") yield chunk(withRole({ content: delta.text }));
-        } else if (delta?.reasoningContent) {
-          const out = thinking.delta(contentBlockIndex ?? -1, delta.reasoningContent);
-          if (out) yield chunk(withRole(out));
-        } else if (delta?.toolUse) {
-          const index = toolIndex.get(contentBlockIndex ?? -1);
-          // Bedrock always opens a tool block with contentBlockStart; a delta without one is ignored.
-          if (index !== undefined && delta.toolUse.input) {
-            yield chunk(
-              withRole({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] }),
-            );
-          }
-        }
-        // Other deltas (signatures, citations, images) carry nothing for this shape.
-      } else if (ev.messageStop) {
-        stopped = true;
-        stopReason = ev.messageStop.stopReason;
-        responseFields = ev.messageStop.additionalModelResponseFields;
-      } else if (ev.metadata) {
-        usage = ev.metadata.usage;
-        if (!stopped) throw new IncompleteStreamError();
-        finished = true;
-        // service_tier and Bedrock's trace / response fields ride on the last chunks.
-        const extras = responseExtras({
-          trace: ev.metadata.trace,
-          serviceTier: ev.metadata.serviceTier,
-          additionalModelResponseFields: responseFields,
-        });
-        yield { ...chunk(withRole({}), finishReason(stopReason)), ...extras };
-        if (opts.includeUsage) {
-          yield { ...chunk({}), choices: [], usage: toUsage(usage), ...extras };
-        }
-      } else {
-        const member = Object.keys(ev).find((k) => k !== "$unknown");
-        const payload = member ? (ev as unknown as Record<string, unknown>)[member] : undefined;
-        if (member?.endsWith("Exception"))
-          throw Object.assign(new Error(messageOf(payload)), { name: member });
+          ),
+        );
+      }
+    } else if (ev.contentBlockStop) {
+      // Nothing to say: the next block (or the finish chunk) follows.
+    } else if (ev.messageStop) {
+      this.#stopped = true;
+      this.#stopReason = ev.messageStop.stopReason;
+      this.#responseFields = ev.messageStop.additionalModelResponseFields;
+    } else if (ev.metadata) {
+      const usage: TokenUsage | undefined = ev.metadata.usage;
+      if (!this.#stopped) throw new IncompleteStreamError();
+      this.#finished = true;
+      // service_tier and Bedrock's trace / response fields ride on the last chunks.
+      const extras = responseExtras({
+        trace: ev.metadata.trace,
+        serviceTier: ev.metadata.serviceTier,
+        additionalModelResponseFields: this.#responseFields,
+      });
+      out.push({
+        ...this.#chunk(this.#withRole({}), finishReason(this.#stopReason)),
+        ...extras,
+      });
+      if (this.includeUsage) {
+        out.push({ ...this.#chunk({}), choices: [], usage: toUsage(usage), ...extras });
+      }
+    } else {
+      const member = Object.keys(ev).find((k) => k !== "$unknown");
+      const payload = member ? (ev as unknown as Record<string, unknown>)[member] : undefined;
+      if (member?.endsWith("Exception"))
+        throw Object.assign(new Error(messageOf(payload)), { name: member });
+    }
+  }
+
+  /** Upstream is done: an error unless its final events (messageStop, metadata) came. */
+  end(): void {
+    if (!this.#finished) throw new IncompleteStreamError();
+  }
+}
+
+export async function* toChunks(
+  events: AsyncIterable<ConverseStreamOutput>,
+  meta: CompletionMeta,
+  opts: StreamOptions,
+): AsyncGenerator<ChatCompletionChunk> {
+  const translator = new ChunkTranslator(meta, opts.includeUsage);
+  const out: ChatCompletionChunk[] = [];
+  try {
+    for await (const ev of events) {
+      opts.onEvent?.();
+      translator.push(ev, out);
+      if (out.length > 0) {
+        yield* out;
+        out.length = 0;
       }
     }
   } catch (err) {
     throw fromBedrockError(err);
   }
-  if (!finished) throw new IncompleteStreamError();
+  translator.end();
+}
+
+/** Synchronous per-event stages run before translation, in order. */
+export interface EventStages {
+  /** Sees every upstream event (observability: time to first token, usage). */
+  tap?: (ev: ConverseStreamOutput) => void;
+  /** Rewrites the event sequence (structured output); absent = events pass as they are. */
+  adapter?: EventAdapter;
+}
+
+/** A synchronous event → events rewriter (see structured-output.ts). */
+export interface EventAdapter {
+  push(ev: ConverseStreamOutput, emit: (ev: ConverseStreamOutput) => void): void;
+  end(emit: (ev: ConverseStreamOutput) => void): void;
+}
+
+/**
+ * The whole per-event path of a streamed chat completion in one async
+ * generator: upstream event → tap → adapter → translator, yielding the chunks
+ * of each upstream event together (never an empty batch). One await per
+ * upstream event instead of one per stage (measured in bench/README.md);
+ * the chunks and errors are exactly those of
+ * `toChunks(adaptStream(tapEvents(events)))`.
+ */
+export async function* chunkBatches(
+  events: AsyncIterable<ConverseStreamOutput>,
+  meta: CompletionMeta,
+  opts: StreamOptions & EventStages,
+): AsyncGenerator<ChatCompletionChunk[]> {
+  const translator = new ChunkTranslator(meta, opts.includeUsage);
+  const { tap, adapter, onEvent } = opts;
+  let out: ChatCompletionChunk[] = [];
+  const translate = (ev: ConverseStreamOutput) => {
+    onEvent?.();
+    translator.push(ev, out);
+  };
+  try {
+    for await (const ev of events) {
+      tap?.(ev);
+      if (adapter) adapter.push(ev, translate);
+      else translate(ev);
+      if (out.length > 0) {
+        const batch = out;
+        out = [];
+        yield batch;
+      }
+    }
+    adapter?.end(translate);
+  } catch (err) {
+    // Chunks made before the failure still go out first, as with one generator per stage.
+    if (out.length > 0) yield out;
+    throw fromBedrockError(err);
+  }
+  if (out.length > 0) yield out;
+  translator.end();
 }
 
 function messageOf(payload: unknown): string {

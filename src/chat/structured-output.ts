@@ -26,6 +26,7 @@ import { InvalidRequestError } from "../errors";
 import type { ModelCapabilities } from "../models/capabilities";
 import type { ConverseResult } from "./from-converse";
 import type { ChatRequest } from "./schema";
+import type { EventAdapter } from "./stream";
 import type { ConverseInput } from "./to-converse";
 
 export type StructuredOutputPlan =
@@ -186,53 +187,88 @@ export function adaptConverseOutput<T extends ConverseResult>(
 /**
  * Stream: the response tool's input deltas become text deltas. Text that comes
  * before it is held back until we know whether it is a preamble (dropped) or
- * the answer itself (released at messageStop).
+ * the answer itself (released at messageStop). Synchronous: one event in, the
+ * events it releases out through `emit`.
  */
+export class StructuredStreamAdapter implements EventAdapter {
+  readonly #answerBlocks = new Set<number>();
+  #held: ConverseStreamOutput[] = [];
+  #answered = false;
+  #otherCalls = false;
+
+  constructor(private readonly toolName: string) {}
+
+  push(ev: ConverseStreamOutput, emit: (ev: ConverseStreamOutput) => void): void {
+    const start = ev.contentBlockStart;
+    const delta = ev.contentBlockDelta;
+    if (start?.start?.toolUse) {
+      if (start.start.toolUse.name === this.toolName) {
+        this.#answered = true;
+        this.#held = [];
+        this.#answerBlocks.add(start.contentBlockIndex ?? -1);
+        return;
+      }
+      this.#otherCalls = true;
+      this.#release(emit);
+      emit(ev);
+    } else if (delta && this.#answerBlocks.has(delta.contentBlockIndex ?? -1)) {
+      const input = delta.delta?.toolUse?.input;
+      if (input) {
+        emit({
+          contentBlockDelta: { contentBlockIndex: delta.contentBlockIndex, delta: { text: input } },
+        });
+      }
+    } else if (delta?.delta?.text !== undefined && !this.#otherCalls) {
+      if (!this.#answered) this.#held.push(ev);
+    } else if (ev.messageStop) {
+      if (this.#answered) this.#held = [];
+      else this.#release(emit);
+      const stop = ev.messageStop.stopReason;
+      emit(
+        this.#answered && !this.#otherCalls && stop === "tool_use"
+          ? { messageStop: { ...ev.messageStop, stopReason: "end_turn" } }
+          : ev,
+      );
+    } else {
+      emit(ev);
+    }
+  }
+
+  end(emit: (ev: ConverseStreamOutput) => void): void {
+    this.#release(emit);
+  }
+
+  #release(emit: (ev: ConverseStreamOutput) => void): void {
+    const held = this.#held;
+    this.#held = [];
+    for (const ev of held) emit(ev);
+  }
+}
+
+/** The adapter a plan needs on the stream, if any (only the tool mode rewrites events). */
+export function streamAdapterFor(plan: StructuredOutputPlan): StructuredStreamAdapter | undefined {
+  return plan.mode === "tool" ? new StructuredStreamAdapter(plan.toolName) : undefined;
+}
+
+/** {@link StructuredStreamAdapter} over an async iterable (tests, other callers). */
 export async function* adaptStream(
   events: AsyncIterable<ConverseStreamOutput>,
   plan: StructuredOutputPlan,
 ): AsyncGenerator<ConverseStreamOutput> {
-  if (plan.mode !== "tool") {
+  const adapter = streamAdapterFor(plan);
+  if (!adapter) {
     yield* events;
     return;
   }
-  const answerBlocks = new Set<number>();
-  let held: ConverseStreamOutput[] = [];
-  let answered = false;
-  let otherCalls = false;
+  const out: ConverseStreamOutput[] = [];
+  const emit = (ev: ConverseStreamOutput) => {
+    out.push(ev);
+  };
   for await (const ev of events) {
-    const start = ev.contentBlockStart;
-    const delta = ev.contentBlockDelta;
-    if (start?.start?.toolUse) {
-      if (start.start.toolUse.name === plan.toolName) {
-        answered = true;
-        held = [];
-        answerBlocks.add(start.contentBlockIndex ?? -1);
-        continue;
-      }
-      otherCalls = true;
-      yield* held;
-      held = [];
-      yield ev;
-    } else if (delta && answerBlocks.has(delta.contentBlockIndex ?? -1)) {
-      const input = delta.delta?.toolUse?.input;
-      if (input) {
-        yield {
-          contentBlockDelta: { contentBlockIndex: delta.contentBlockIndex, delta: { text: input } },
-        };
-      }
-    } else if (delta?.delta?.text !== undefined && !otherCalls) {
-      if (!answered) held.push(ev);
-    } else if (ev.messageStop) {
-      if (!answered) yield* held;
-      held = [];
-      const stop = ev.messageStop.stopReason;
-      yield answered && !otherCalls && stop === "tool_use"
-        ? { messageStop: { ...ev.messageStop, stopReason: "end_turn" } }
-        : ev;
-    } else {
-      yield ev;
-    }
+    adapter.push(ev, emit);
+    yield* out;
+    out.length = 0;
   }
-  yield* held;
+  adapter.end(emit);
+  yield* out;
 }

@@ -12,7 +12,6 @@
 import type { ConverseStreamOutput, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
 import { toUsage } from "../chat/from-converse";
 import type { GatewayError } from "../errors";
-import { interruptible } from "../lifecycle";
 
 export interface StreamOutcome {
   error?: GatewayError;
@@ -59,28 +58,18 @@ export class RequestObs {
   }
 
   /**
-   * Passes ConverseStream events through, noting the first content delta
-   * (time to first token) and the usage in the final metadata event.
+   * Notes the first content delta (time to first token) and the usage in the
+   * final metadata event. Synchronous, for the fused stream loop (chunkBatches).
    */
-  async *tapEvents(
-    events: AsyncIterable<ConverseStreamOutput>,
-  ): AsyncGenerator<ConverseStreamOutput> {
-    for await (const ev of events) {
-      if (ev.contentBlockDelta && this.ttftMs === undefined) {
-        this.ttftMs = performance.now() - this.startedAt;
-      } else if (ev.contentBlockStart?.start?.toolUse && this.ttftMs === undefined) {
-        this.ttftMs = performance.now() - this.startedAt;
-      } else if (ev.metadata) {
-        this.recordUsage(ev.metadata.usage);
-      }
-      yield ev;
+  readonly tapEvent = (ev: ConverseStreamOutput): void => {
+    if (ev.contentBlockDelta && this.ttftMs === undefined) {
+      this.ttftMs = performance.now() - this.startedAt;
+    } else if (ev.contentBlockStart?.start?.toolUse && this.ttftMs === undefined) {
+      this.ttftMs = performance.now() - this.startedAt;
+    } else if (ev.metadata) {
+      this.recordUsage(ev.metadata.usage);
     }
-  }
-
-  /** Makes a chunk iterator end with a shutdown error when the drain deadline passes. */
-  interruptible<T>(source: AsyncIterator<T>, abortUpstream: () => void): AsyncIterator<T> {
-    return interruptible(source, this.shutdownSignal, abortUpstream);
-  }
+  };
 
   /** The handler is about to return a streaming body: the request ends with {@link endStream}. */
   beginStream(): void {

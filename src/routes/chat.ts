@@ -10,8 +10,8 @@ import { resolveMedia } from "../chat/media";
 import { checkChatPolicy } from "../chat/policy";
 import { chatRequestSchema } from "../chat/schema";
 import { toSseStream } from "../chat/sse";
-import { toChunks } from "../chat/stream";
-import { adaptConverseOutput, adaptStream } from "../chat/structured-output";
+import { chunkBatches } from "../chat/stream";
+import { adaptConverseOutput, streamAdapterFor } from "../chat/structured-output";
 import { toConverse } from "../chat/to-converse";
 import { headerSafe } from "../headers";
 import { requireJson } from "../middleware/json-body";
@@ -89,18 +89,23 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
       clearTimeout(firstEventTimer);
     }
     let lastUpstreamEvent = Date.now();
-    // obs.tapEvents notes time to first token and usage for the access log and metrics.
-    const chunks = toChunks(adaptStream(obs.tapEvents(stream), translation.structured), meta, {
+    // One loop per upstream event: obs.tapEvent notes time to first token and
+    // usage (access log, metrics), the adapter undoes structured output's tool, the
+    // translator makes chunks.
+    const chunks = chunkBatches(stream, meta, {
       includeUsage: req.stream_options?.include_usage === true,
       onEvent: () => {
         lastUpstreamEvent = Date.now();
       },
+      tap: obs.tapEvent,
+      adapter: streamAdapterFor(translation.structured),
     });
-    const body = toSseStream(obs.interruptible(chunks, abort), {
+    const body = toSseStream(chunks, {
       keepaliveMs: config.streamKeepaliveMs,
       idleTimeoutMs: config.streamIdleTimeoutMs,
       lastActivity: () => lastUpstreamEvent,
       abort,
+      shutdown: obs.shutdownSignal,
       onEnd: (outcome) => {
         c.req.raw.signal.removeEventListener("abort", abort);
         obs.endStream(outcome);
