@@ -31,6 +31,7 @@ const ATOMS: unknown[] = [
   0,
   -1,
   1.5,
+  // biome-ignore lint/correctness/noPrecisionLoss: an overflowing literal on purpose (Infinity; JSON.stringify sends null)
   1e309,
   "",
   " ",
