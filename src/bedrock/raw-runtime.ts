@@ -39,7 +39,7 @@ import {
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { BedrockRuntime, ConverseStreamResult } from "./runtime";
+import type { BedrockRuntime, ConverseStreamResult, EventBatches } from "./runtime";
 import { SdkBedrockRuntime } from "./runtime";
 
 type AnyRetryStrategy = Awaited<ReturnType<BedrockRuntimeClient["config"]["retryStrategy"]>>;
@@ -199,12 +199,14 @@ function toEvent(member: string, payload: Record<string, unknown>): ConverseStre
 }
 
 /**
- * Frames → SDK-shaped events. Reassembles frames split across reads and keeps
- * at most one partial frame buffered.
+ * Frames → SDK-shaped events, one batch per network read (never empty).
+ * Reassembles frames split across reads and keeps at most one partial frame
+ * buffered. An exception frame throws after the events before it in the same
+ * read have been handed over, exactly where the event-by-event reader would.
  */
-async function* decodeFrames(
+async function* decodeBatches(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-): AsyncGenerator<ConverseStreamOutput> {
+): AsyncGenerator<ConverseStreamOutput[]> {
   let pending: Uint8Array | undefined;
   try {
     for (;;) {
@@ -213,6 +215,8 @@ async function* decodeFrames(
       let buf = pending ? concat(pending, value) : value;
       pending = undefined;
       let offset = 0;
+      let batch: ConverseStreamOutput[] = [];
+      let failure: Error | undefined;
       while (buf.length - offset >= 4) {
         const total =
           ((buf[offset] ?? 0) * 0x1000000 +
@@ -221,17 +225,37 @@ async function* decodeFrames(
               (buf[offset + 3] ?? 0))) >>>
           0;
         if (buf.length - offset < total) break;
-        const msg = codec.decode(buf.subarray(offset, offset + total));
+        let msg: Message;
+        try {
+          msg = codec.decode(buf.subarray(offset, offset + total));
+        } catch (err) {
+          failure = err as Error;
+          break;
+        }
         offset += total;
         const type = String(msg.headers[":message-type"]?.value ?? "");
         if (type === "event") {
           const member = String(msg.headers[":event-type"]?.value ?? "");
           if (!EVENT_MEMBERS.has(member)) continue;
-          yield toEvent(member, JSON.parse(decoder.decode(msg.body)) as Record<string, unknown>);
+          try {
+            batch.push(
+              toEvent(member, JSON.parse(decoder.decode(msg.body)) as Record<string, unknown>),
+            );
+          } catch (err) {
+            failure = err as Error;
+            break;
+          }
         } else if (type === "exception" || type === "error") {
-          throw frameError(msg, type);
+          failure = frameError(msg, type);
+          break;
         }
       }
+      if (batch.length > 0) {
+        const ready = batch;
+        batch = [];
+        yield ready;
+      }
+      if (failure) throw failure;
       if (offset < buf.length) pending = buf.slice(offset);
       buf = new Uint8Array(0);
     }
@@ -382,11 +406,11 @@ export class RawBedrockRuntime implements BedrockRuntime {
     if (res.status < 200 || res.status >= 300) throw await httpError(res);
     const requestId = res.headers.get("x-amzn-requestid") ?? undefined;
     if (!res.body) throw new Error("ConverseStream returned no stream");
-    const events = decodeFrames(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>);
+    const batches = decodeBatches(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>);
     // Like the SDK, read the first event before resolving: a first-frame
     // exception rejects here, inside the retry loop.
-    const first = await events.next();
-    return { stream: withFirst(first, events), requestId };
+    const first = await batches.next();
+    return { stream: withFirst(first, batches), requestId };
   }
 
   async converseStream(
@@ -439,24 +463,55 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * The stream with its pre-read first event put back in front. A plain
- * iterator, not another generator: no extra await per event on the hot path.
+ * The stream with its pre-read first batch put back in front, as events (the
+ * port's iterator; plain objects, no generator layer per event) and as
+ * batches ({@link EventBatches}, the chat route's fast path).
  */
-function withFirst<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncIterable<T> {
-  let head: IteratorResult<T> | undefined = first;
-  const iterator: AsyncIterator<T> = {
-    next: () => {
-      if (head) {
-        const r = head;
-        head = undefined;
-        return Promise.resolve(r);
-      }
-      return rest.next();
-    },
-    return: (value?: unknown) => rest.return(value as never),
+function withFirst(
+  first: IteratorResult<ConverseStreamOutput[]>,
+  rest: AsyncGenerator<ConverseStreamOutput[]>,
+): AsyncIterable<ConverseStreamOutput> & EventBatches {
+  let head: IteratorResult<ConverseStreamOutput[]> | undefined = first;
+  const nextBatch = (): Promise<IteratorResult<ConverseStreamOutput[]>> => {
+    if (head) {
+      const r = head;
+      head = undefined;
+      return Promise.resolve(r);
+    }
+    return rest.next();
+  };
+  const close = (value?: unknown) => rest.return(value as never);
+  const batches: AsyncIterator<ConverseStreamOutput[]> = {
+    next: nextBatch,
+    return: close,
     throw: (err?: unknown) => rest.throw(err),
   };
-  return { [Symbol.asyncIterator]: () => iterator };
+  let queue: ConverseStreamOutput[] = [];
+  let at = 0;
+  const refill = (
+    r: IteratorResult<ConverseStreamOutput[]>,
+  ): IteratorResult<ConverseStreamOutput> => {
+    if (r.done) return { done: true, value: undefined };
+    queue = r.value;
+    at = 1;
+    return { done: false, value: queue[0] as ConverseStreamOutput };
+  };
+  const events: AsyncIterator<ConverseStreamOutput> = {
+    next: () => {
+      if (at < queue.length)
+        return Promise.resolve({ done: false, value: queue[at++] as ConverseStreamOutput });
+      return nextBatch().then(refill);
+    },
+    return: async (value?: unknown) => {
+      await close(value);
+      return { done: true, value: undefined };
+    },
+    throw: async (err?: unknown) => {
+      await rest.throw(err);
+      return { done: true, value: undefined };
+    },
+  };
+  return { [Symbol.asyncIterator]: () => events, batches: () => batches };
 }
 
 // --- retry classification: the SDK's own functions, so both transports retry alike ---

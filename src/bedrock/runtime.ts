@@ -26,6 +26,16 @@ export interface ConverseStreamResult {
   requestId: string | undefined;
 }
 
+/**
+ * Optional on a ConverseStream `stream`: the same events handed over as
+ * batches, every event already received at once (one network read usually
+ * carries several frames). Consumers use either this or the event iterator,
+ * never both. The raw transport has it; the SDK's stream does not.
+ */
+export interface EventBatches {
+  batches(): AsyncIterator<ConverseStreamOutput[]>;
+}
+
 export interface BedrockRuntime {
   converse(input: ConverseCommandInput, signal?: AbortSignal): Promise<ConverseCommandOutput>;
   /** Resolves when the first event has arrived (the SDK pre-reads it). */

@@ -16,6 +16,7 @@
  * @module
  */
 import type { ConverseStreamOutput, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
+import type { EventBatches } from "../bedrock/runtime";
 import { fromBedrockError, GatewayError } from "../errors";
 import { type CompletionMeta, finishReason, toUsage } from "./from-converse";
 import { responseExtras } from "./native-controls";
@@ -203,13 +204,14 @@ export interface EventAdapter {
 /**
  * The whole per-event path of a streamed chat completion in one async
  * generator: upstream event → tap → adapter → translator, yielding the chunks
- * of each upstream event together (never an empty batch). One await per
+ * of each upstream event together (never an empty batch), or of every event
+ * of one network read when the transport hands them over in batches. One await per
  * upstream event instead of one per stage (measured in bench/README.md);
  * the chunks and errors are exactly those of
  * `toChunks(adaptStream(tapEvents(events)))`.
  */
 export async function* chunkBatches(
-  events: AsyncIterable<ConverseStreamOutput>,
+  events: AsyncIterable<ConverseStreamOutput> & Partial<EventBatches>,
   meta: CompletionMeta,
   opts: StreamOptions & EventStages,
 ): AsyncGenerator<ChatCompletionChunk[]> {
@@ -220,15 +222,38 @@ export async function* chunkBatches(
     onEvent?.();
     translator.push(ev, out);
   };
+  const step = (ev: ConverseStreamOutput) => {
+    tap?.(ev);
+    if (adapter) adapter.push(ev, translate);
+    else translate(ev);
+  };
   try {
-    for await (const ev of events) {
-      tap?.(ev);
-      if (adapter) adapter.push(ev, translate);
-      else translate(ev);
-      if (out.length > 0) {
-        const batch = out;
-        out = [];
-        yield batch;
+    if (events.batches) {
+      // Every event of a network read at once: their chunks go out as one write.
+      const batches = events.batches();
+      try {
+        for (;;) {
+          const r = await batches.next();
+          if (r.done) break;
+          for (const ev of r.value) step(ev);
+          if (out.length > 0) {
+            const batch = out;
+            out = [];
+            yield batch;
+          }
+        }
+      } finally {
+        // Stopped early (client gone) or failed: release the upstream connection.
+        await batches.return?.();
+      }
+    } else {
+      for await (const ev of events) {
+        step(ev);
+        if (out.length > 0) {
+          const batch = out;
+          out = [];
+          yield batch;
+        }
       }
     }
     adapter?.end(translate);
