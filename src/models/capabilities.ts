@@ -98,7 +98,7 @@ type Row = { match: RegExp } & Partial<ModelCapabilities> & { family: string };
  * First match wins, tested against the base foundation-model id (region
  * prefix and ARN stripped). Sources: Bedrock's "Supported models and model
  * features" page for Converse, plus quirks users hit with the reference
- * gateway (see shared/reference/bedrock-access-gateway.md §12).
+ * gateway (aws-samples/bedrock-access-gateway, whose hard-coded lists went stale).
  */
 const ROWS: Row[] = [
   // Claude 4.5+ / Opus 4.1: temperature and top_p are mutually exclusive.
