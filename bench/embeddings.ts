@@ -20,7 +20,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, type Proc, spawnService } from "./procs";
+import { freePort, type Proc, spawnEmulator, spawnService } from "./procs";
 
 const ROOT = join(import.meta.dir, "..");
 const TEXTS = 1000;
@@ -63,17 +63,6 @@ function texts(latencyMs: number): string[] {
     { length: TEXTS },
     (_, i) => `${directive}Short passage ${i}: the quick brown fox jumps over dog ${i % 37}.`,
   );
-}
-
-async function startEmulator(): Promise<Proc> {
-  const port = freePort();
-  return spawnService({
-    name: "emulator",
-    cmd: ["bun", join(ROOT, "src/emulator/main.ts")],
-    env: { EMULATOR_PORT: String(port), EMULATOR_HOST: "127.0.0.1" },
-    url: `http://127.0.0.1:${port}`,
-    readyPath: "/__emulator/health",
-  });
 }
 
 async function startGateway(emulatorUrl: string, concurrency: number): Promise<Proc> {
@@ -209,7 +198,7 @@ function cpuModel(): string | undefined {
   }
 }
 
-const emulator = await startEmulator();
+const emulator = await spawnEmulator();
 const rows: Row[] = [];
 try {
   for (const concurrency of CONCURRENCIES) {

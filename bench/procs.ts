@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 
 /** Linux's USER_HZ; /proc/<pid>/stat counts CPU time in these ticks. */
@@ -123,4 +124,16 @@ export function sampleRss(pid: number, everyMs = 25): { stop(): Promise<number> 
       return Math.max(peak, rss);
     },
   };
+}
+
+/** The Bedrock emulator as its own process (`src/emulator/main.ts`) on a free port. */
+export function spawnEmulator(): Promise<Proc> {
+  const port = freePort();
+  return spawnService({
+    name: "emulator",
+    cmd: ["bun", join(import.meta.dir, "..", "src/emulator/main.ts")],
+    env: { EMULATOR_PORT: String(port), EMULATOR_HOST: "127.0.0.1" },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: "/__emulator/health",
+  });
 }

@@ -25,7 +25,15 @@
  */
 import { join } from "node:path";
 import { runLoad } from "./load";
-import { cpuMs, freePort, type Proc, sampleRss, spawnService, statusMiB } from "./procs";
+import {
+  cpuMs,
+  freePort,
+  type Proc,
+  sampleRss,
+  spawnEmulator,
+  spawnService,
+  statusMiB,
+} from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
 import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
 
@@ -46,17 +54,6 @@ const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(","
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const out = flag("out") ?? (smoke ? "" : "bench/results.md");
-
-async function startEmulator(): Promise<Proc> {
-  const port = freePort();
-  return spawnService({
-    name: "emulator",
-    cmd: ["bun", join(ROOT, "src/emulator/main.ts")],
-    env: { EMULATOR_PORT: String(port), EMULATOR_HOST: "127.0.0.1" },
-    url: `http://127.0.0.1:${port}`,
-    readyPath: "/__emulator/health",
-  });
-}
 
 async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
   const port = freePort();
@@ -161,7 +158,7 @@ async function measure(
 async function main(): Promise<void> {
   const started = new Date();
   const loadavg = (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
-  const emu = await startEmulator();
+  const emu = await spawnEmulator();
   const gateways = new Map<string, Proc>();
   let portkey: Proc | undefined;
   let passthrough: Proc | undefined;
