@@ -4,6 +4,7 @@
  * gateway is still healthy.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { prng } from "../../src/emulator/invoke-embeddings";
 import { type Stack, startStack } from "../support/stack";
 
 let stack: Stack;
@@ -12,16 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG, so failures reproduce. */
+const rng = prng;
 
 const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const ATOMS: unknown[] = [
