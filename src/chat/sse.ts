@@ -112,61 +112,98 @@ export function toSseStream<T>(
     wake = undefined;
   };
 
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        watchShutdown();
-        if (interrupted) throw shuttingDownError();
-        pending ??= source.next();
-        let result: IteratorResult<readonly T[]> | typeof TIMEOUT | typeof SHUTDOWN;
-        for (;;) {
-          const now = Date.now();
-          const idleLeft = opts.idleTimeoutMs - (now - activity());
-          const keepaliveLeft = opts.keepaliveMs - (now - Math.max(quietSince, activity()));
-          const wait = Math.max(0, Math.min(keepaliveLeft, idleLeft));
-          timer ??= setTimeout(onTimer, wait);
-          result = await Promise.race([
-            pending,
-            new Promise<typeof TIMEOUT | typeof SHUTDOWN>((resolve) => {
-              wake = resolve;
-            }),
-          ]);
-          if (result === SHUTDOWN) throw shuttingDownError();
-          if (result !== TIMEOUT) break;
-          const quiet = Date.now() - Math.max(quietSince, activity());
-          if (quiet >= opts.keepaliveMs || Date.now() - activity() >= opts.idleTimeoutMs) break;
-        }
-        if (result === TIMEOUT) {
-          if (Date.now() - activity() >= opts.idleTimeoutMs) {
-            opts.abort();
-            throw new GatewayError(504, "Bedrock stopped sending data; the stream timed out.", {
-              code: "stream_idle_timeout",
-            });
-          }
-          quietSince = Date.now();
-          controller.enqueue(KEEPALIVE);
-          return;
-        }
-        pending = undefined;
-        lastEvent = Date.now();
-        quietSince = lastEvent;
-        if (result.done) {
-          stopTimer();
-          controller.enqueue(DONE);
-          controller.close();
-          end({ cancelled: false });
-          return;
-        }
-        if (result.value.length > 0) controller.enqueue(sseFrames(result.value));
-      } catch (err) {
-        stopTimer();
-        const error = toGatewayError(err);
-        controller.enqueue(sseFrame(error.toBody()));
-        controller.close();
-        end({ error, cancelled: false });
+  /** What one step writes to: the direct controller, or `close` to end the loop. */
+  interface Sink {
+    enqueue(bytes: Uint8Array): void;
+    close(): void;
+  }
+  let closed = false;
+  let cancelled = false;
+  const step = async (controller: Sink): Promise<void> => {
+    try {
+      watchShutdown();
+      if (interrupted) throw shuttingDownError();
+      pending ??= source.next();
+      let result: IteratorResult<readonly T[]> | typeof TIMEOUT | typeof SHUTDOWN;
+      for (;;) {
+        const now = Date.now();
+        const idleLeft = opts.idleTimeoutMs - (now - activity());
+        const keepaliveLeft = opts.keepaliveMs - (now - Math.max(quietSince, activity()));
+        const wait = Math.max(0, Math.min(keepaliveLeft, idleLeft));
+        timer ??= setTimeout(onTimer, wait);
+        result = await Promise.race([
+          pending,
+          new Promise<typeof TIMEOUT | typeof SHUTDOWN>((resolve) => {
+            wake = resolve;
+          }),
+        ]);
+        if (result === SHUTDOWN) throw shuttingDownError();
+        if (result !== TIMEOUT) break;
+        const quiet = Date.now() - Math.max(quietSince, activity());
+        if (quiet >= opts.keepaliveMs || Date.now() - activity() >= opts.idleTimeoutMs) break;
       }
+      if (result === TIMEOUT) {
+        if (Date.now() - activity() >= opts.idleTimeoutMs) {
+          opts.abort();
+          throw new GatewayError(504, "Bedrock stopped sending data; the stream timed out.", {
+            code: "stream_idle_timeout",
+          });
+        }
+        quietSince = Date.now();
+        controller.enqueue(KEEPALIVE);
+        return;
+      }
+      pending = undefined;
+      lastEvent = Date.now();
+      quietSince = lastEvent;
+      if (result.done) {
+        stopTimer();
+        controller.enqueue(DONE);
+        controller.close();
+        end({ cancelled: false });
+        return;
+      }
+      if (result.value.length > 0) controller.enqueue(sseFrames(result.value));
+    } catch (err) {
+      stopTimer();
+      const error = toGatewayError(err);
+      controller.enqueue(sseFrame(error.toBody()));
+      controller.close();
+      end({ error, cancelled: false });
+    }
+  };
+
+  // Bun's direct stream: one pull for the whole body, each write goes to the
+  // socket without a JS queue in between (measured in bench/README.md).
+  return new ReadableStream<Uint8Array>({
+    type: "direct",
+    async pull(direct) {
+      // A pending write result means the socket is full: wait for it before
+      // pulling more from upstream (back-pressure, as the pull-based stream had).
+      let full: Promise<number> | undefined;
+      const sink: Sink = {
+        enqueue: (bytes) => {
+          if (cancelled) return;
+          const r = direct.write(bytes);
+          if (typeof r !== "number") full = r;
+        },
+        close: () => {
+          closed = true;
+        },
+      };
+      while (!closed && !cancelled) {
+        await step(sink);
+        if (cancelled) break;
+        direct.flush();
+        if (full) {
+          await full;
+          full = undefined;
+        }
+      }
+      if (!cancelled) direct.close();
     },
     async cancel() {
+      cancelled = true;
       stopTimer();
       // The client went away: stop paying for tokens nobody reads.
       opts.abort();
