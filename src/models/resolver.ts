@@ -96,6 +96,7 @@ export class CatalogModelResolver implements ModelResolver {
   resolve(requested: string | undefined, kind: ModelKind): ResolvedModel {
     const fallback = kind === "chat" ? this.opts.defaultModel : this.opts.defaultEmbeddingModel;
     const name = requested?.trim() || fallback;
+    if (!this.catalog.current()) return this.unverified(name, kind);
     const entry = this.lookup(name);
     if (entry.type !== kind) {
       throw new InvalidRequestError(
@@ -107,6 +108,27 @@ export class CatalogModelResolver implements ModelResolver {
       );
     }
     return { id: entry.invokeId, caps: entry.caps, name: entry.id };
+  }
+
+  /**
+   * The catalog has never loaded (the control plane is unreachable, or the
+   * gateway's role lacks bedrock:List* — common where only InvokeModel is
+   * granted): serve by configuration and the family table, and let Bedrock
+   * judge the id, rather than refuse every request.
+   */
+  private unverified(name: string, kind: ModelKind): ResolvedModel {
+    const id = this.opts.aliases[name] ?? name;
+    const caps = capabilitiesOf(id);
+    if ((caps.embedding !== undefined) !== (kind === "embedding")) {
+      throw new InvalidRequestError(
+        kind === "chat"
+          ? `The model '${name}' is an embedding model; send it to /v1/embeddings.`
+          : `The model '${name}' is not an embedding model; use it with /v1/chat/completions.`,
+        "model",
+        "model_not_supported",
+      );
+    }
+    return { id, caps };
   }
 
   /**

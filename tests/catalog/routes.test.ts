@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config";
-import { APPLICATION_PROFILE_ARN } from "../../src/emulator";
+import { APPLICATION_PROFILE_ARN, startEmulator } from "../../src/emulator";
 import { silentLogger } from "../../src/log";
 import { startGateway } from "../../src/server";
-import { type Stack, startStack } from "../support/stack";
+import { EMU_CREDENTIALS, type Stack, startStack } from "../support/stack";
 
 const SONNET_US = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const SONNET_BARE = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -338,7 +338,7 @@ describe("POST /v1/models/refresh", () => {
 });
 
 describe("cold start without AWS", () => {
-  test("the gateway starts and answers: /health 200, model requests 503 with retry-after", async () => {
+  test("the gateway starts and answers: /health 200, the model list 503 with retry-after", async () => {
     // A port that refuses connections: bind one, then free it.
     const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
     const deadUrl = `http://127.0.0.1:${probe.port}`;
@@ -356,19 +356,71 @@ describe("cold start without AWS", () => {
       for (const res of [
         await fetch(`${gw.url}/v1/models`),
         await fetch(`${gw.url}/v1/models/${SONNET_US}`),
-        await fetch(`${gw.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(chat(SONNET_US)),
-        }),
       ]) {
         expect(res.status).toBe(503);
         expect(res.headers.get("retry-after")).toBe("5");
         const body = (await res.json()) as ErrorBody;
         expect(body.error.code).toBe("model_catalog_unavailable");
       }
+      // A chat request is still tried (Bedrock decides); here Bedrock is unreachable too.
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(chat(SONNET_US)),
+      });
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as ErrorBody).error.code).toBe("upstream_unreachable");
     } finally {
       await gw.stop();
+    }
+  });
+
+  test("without permission to list models, requests are still served, unverified", async () => {
+    const emu = await startEmulator();
+    // The role may only invoke: every control-plane call is denied.
+    emu.enqueue({
+      match: { operation: ["ListFoundationModels", "ListInferenceProfiles"] },
+      times: 1000,
+      error: {
+        type: "AccessDeniedException",
+        message: "not authorized to perform bedrock:ListFoundationModels",
+      },
+    });
+    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", AWS_MAX_ATTEMPTS: "1" });
+    const gw = await startGateway(config, {
+      endpoint: emu.url,
+      credentials: EMU_CREDENTIALS,
+      logger: silentLogger,
+    });
+    try {
+      expect(gw.deps.catalog.status().state).toBe("cold");
+      expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+      const ok = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(chat(SONNET_US)),
+      });
+      expect(ok.status).toBe(200);
+      expect(emu.requests.some((r) => r.operation === "Converse" && r.modelId === SONNET_US)).toBe(
+        true,
+      );
+      // Bedrock still judges ids it does not know.
+      const bad = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(chat("no.such-model-v1:0")),
+      });
+      expect(bad.status).toBe(400);
+      // The family table still tells chat from embedding models.
+      const wrongKind = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(chat("amazon.titan-embed-text-v2:0")),
+      });
+      expect(((await wrongKind.json()) as ErrorBody).error.code).toBe("model_not_supported");
+    } finally {
+      await gw.stop();
+      await emu.stop();
     }
   });
 });
