@@ -48,6 +48,10 @@ export class StaticModelResolver implements ModelResolver {
   }
 }
 
+/** ARNs of models that ListFoundationModels / ListInferenceProfiles never show. */
+const UNLISTED_ARN =
+  /^arn:aws[\w-]*:bedrock:[^:]*:\d*:(provisioned-model|custom-model|custom-model-deployment|imported-model)\//;
+
 /** Seconds a client should wait before retrying while the catalog is cold. */
 const COLD_RETRY_AFTER_S = 5;
 
@@ -96,7 +100,12 @@ export class CatalogModelResolver implements ModelResolver {
   resolve(requested: string | undefined, kind: ModelKind): ResolvedModel {
     const fallback = kind === "chat" ? this.opts.defaultModel : this.opts.defaultEmbeddingModel;
     const name = requested?.trim() || fallback;
-    if (!this.catalog.current()) return this.unverified(name, kind);
+    const snapshot = this.catalog.current();
+    // Never a real inventory (ListFoundationModels lists every model in the region):
+    // treat an empty one like none.
+    if (!snapshot || snapshot.entries.length === 0) return this.unverified(name, kind);
+    // Provisioned throughput, custom and imported models are not in those listings.
+    if (UNLISTED_ARN.test(this.opts.aliases[name] ?? name)) return this.unverified(name, kind);
     const entry = this.lookup(name);
     if (entry.type !== kind) {
       throw new InvalidRequestError(

@@ -161,6 +161,14 @@ describe("requests resolve through the catalog", () => {
     expect(converseModelIds(s)).toEqual([]);
   });
 
+  test("provisioned, custom and imported model ARNs are not listed, so Bedrock judges them", async () => {
+    const arn = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc123def456";
+    const res = await s.post("/v1/chat/completions", chat(arn));
+    expect(converseModelIds(s)).toEqual([arn]);
+    // The emulator knows no provisioned models: Bedrock's own 400, not our 404.
+    expect(res.status).toBe(400);
+  });
+
   test("streaming requests for unknown models are plain 404s too", async () => {
     const res = await s.post("/v1/chat/completions", { ...chat("nope"), stream: true });
     expect(res.status).toBe(404);
@@ -372,6 +380,34 @@ describe("cold start without AWS", () => {
       expect(((await res.json()) as ErrorBody).error.code).toBe("upstream_unreachable");
     } finally {
       await gw.stop();
+    }
+  });
+
+  test("an empty inventory (never a real one) is treated like none: requests reach Bedrock", async () => {
+    const emu = await startEmulator();
+    emu.setCatalog({ foundationModels: [], inferenceProfiles: [] });
+    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", AWS_MAX_ATTEMPTS: "1" });
+    const gw = await startGateway(config, {
+      endpoint: emu.url,
+      credentials: EMU_CREDENTIALS,
+      logger: silentLogger,
+    });
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(chat("amazon.nova-micro-v1:0")),
+      });
+      // Not our 404: the request reached Bedrock (whose emptied emulator then rejects the id).
+      expect(res.status).not.toBe(404);
+      expect(
+        emu.requests.some(
+          (r) => r.operation === "Converse" && r.modelId === "amazon.nova-micro-v1:0",
+        ),
+      ).toBe(true);
+    } finally {
+      await gw.stop();
+      await emu.stop();
     }
   });
 
