@@ -339,6 +339,24 @@ export class ModelCatalog {
     }
   }
 
+  #lastMissRefreshAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * A request named a model the catalog does not have: it may have been enabled
+   * or released since the last load. Starts one background refresh, at most one
+   * per `minIntervalMs` and only when the snapshot is that old, so a client
+   * repeating a typo costs at most one control-plane load per interval.
+   */
+  refreshAfterMiss(minIntervalMs: number): void {
+    const now = this.#opts.now();
+    const loadedAt = this.#snapshot?.loadedAt ?? Number.NEGATIVE_INFINITY;
+    if (this.#inflight || this.#stopped) return;
+    if (now - loadedAt < minIntervalMs || now - this.#lastMissRefreshAt < minIntervalMs) return;
+    this.#lastMissRefreshAt = now;
+    // Errors are logged inside; the current snapshot keeps serving.
+    this.refresh().catch(() => {});
+  }
+
   /** Loads now (joining a load in flight). Rejects on failure; the last good snapshot stays. */
   refresh(): Promise<CatalogSnapshot> {
     if (this.#inflight) return this.#inflight;

@@ -52,6 +52,9 @@ export class StaticModelResolver implements ModelResolver {
 const UNLISTED_ARN =
   /^arn:aws[\w-]*:bedrock:[^:]*:\d*:(provisioned-model|custom-model|custom-model-deployment|imported-model)\//;
 
+/** A model the catalog lacks triggers a reload if the catalog is at least this old. */
+const MISS_REFRESH_INTERVAL_MS = 60_000;
+
 /** Seconds a client should wait before retrying while the catalog is cold. */
 const COLD_RETRY_AFTER_S = 5;
 
@@ -106,7 +109,14 @@ export class CatalogModelResolver implements ModelResolver {
     if (!snapshot || snapshot.entries.length === 0) return this.unverified(name, kind);
     // Provisioned throughput, custom and imported models are not in those listings.
     if (UNLISTED_ARN.test(this.opts.aliases[name] ?? name)) return this.unverified(name, kind);
-    const entry = this.lookup(name);
+    let entry: CatalogEntry;
+    try {
+      entry = this.lookup(name);
+    } catch (err) {
+      if (err instanceof ModelNotFoundError)
+        this.catalog.refreshAfterMiss(MISS_REFRESH_INTERVAL_MS);
+      throw err;
+    }
     if (entry.type !== kind) {
       throw new InvalidRequestError(
         entry.type === "embedding"

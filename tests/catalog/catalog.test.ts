@@ -11,8 +11,10 @@ import {
   INFERENCE_PROFILES,
   startEmulator,
 } from "../../src/emulator";
+import { ModelNotFoundError } from "../../src/errors";
 import { createLogger, type Logger } from "../../src/log";
 import { ModelCatalog, type ModelCatalogOptions } from "../../src/models/catalog";
+import { CatalogModelResolver } from "../../src/models/resolver";
 import { EMU_CREDENTIALS } from "../support/stack";
 
 let emu: Emulator;
@@ -139,6 +141,42 @@ describe("TTL and stale-while-revalidate", () => {
     expect(ops("ListFoundationModels")).toHaveLength(2);
     expect(catalog.current()?.lookup("amazon.brand-new-v1:0")).toBeDefined();
     expect(first.lookup("amazon.brand-new-v1:0")).toBeUndefined();
+  });
+
+  test("a request for a model it lacks reloads a catalog older than a minute, at most once a minute", async () => {
+    // TTL of an hour: only the miss can trigger these loads.
+    const { catalog, clock } = makeCatalog({ ttlMs: 3_600_000 });
+    const resolver = new CatalogModelResolver(catalog, {
+      defaultModel: "amazon.nova-micro-v1:0",
+      defaultEmbeddingModel: "amazon.titan-embed-text-v2:0",
+      aliases: {},
+    });
+    await catalog.refresh();
+    const template = FOUNDATION_MODELS.find((m) => m.modelId === "amazon.nova-micro-v1:0");
+    if (!template) throw new Error("fixture changed");
+    emu.setCatalog({
+      foundationModels: [...FOUNDATION_MODELS, { ...template, modelId: "amazon.brand-new-v1:0" }],
+    });
+    const miss = () =>
+      expect(() => resolver.resolve("amazon.brand-new-v1:0", "chat")).toThrow(ModelNotFoundError);
+
+    clock.t += 30_000; // a fresh catalog: a miss is just a miss
+    miss();
+    expect(catalog.status().refreshing).toBe(false);
+
+    clock.t += 31_000; // over a minute old: the miss reloads it in the background
+    miss();
+    expect(catalog.status().refreshing).toBe(true);
+    await until(() => !catalog.status().refreshing, "the reload");
+    expect(resolver.resolve("amazon.brand-new-v1:0", "chat").id).toBe("amazon.brand-new-v1:0");
+
+    // Repeated misses (a typo) cost at most one load per minute.
+    clock.t += 61_000;
+    expect(() => resolver.resolve("no.such-model", "chat")).toThrow(ModelNotFoundError);
+    await until(() => !catalog.status().refreshing, "the reload");
+    for (let i = 0; i < 20; i++)
+      expect(() => resolver.resolve("no.such-model", "chat")).toThrow(ModelNotFoundError);
+    expect(ops("ListFoundationModels")).toHaveLength(3);
   });
 
   test("concurrent forced refreshes share one load", async () => {
