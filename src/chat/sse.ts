@@ -30,7 +30,7 @@ export interface SseOptions {
   /**
    * The server's shutdown signal: when it fires, upstream is aborted at once
    * and the stream ends with the shutdown error frame (503 server_shutting_down).
-   * Folded in here rather than wrapping the source (lifecycle.ts interruptible)
+   * Watched here rather than by a wrapper around the source
    * to save a Promise.race per batch; the listener is removed when the stream ends.
    */
   shutdown?: AbortSignal;

@@ -165,28 +165,6 @@ export class ChunkTranslator {
   }
 }
 
-export async function* toChunks(
-  events: AsyncIterable<ConverseStreamOutput>,
-  meta: CompletionMeta,
-  opts: StreamOptions,
-): AsyncGenerator<ChatCompletionChunk> {
-  const translator = new ChunkTranslator(meta, opts.includeUsage);
-  const out: ChatCompletionChunk[] = [];
-  try {
-    for await (const ev of events) {
-      opts.onEvent?.();
-      translator.push(ev, out);
-      if (out.length > 0) {
-        yield* out;
-        out.length = 0;
-      }
-    }
-  } catch (err) {
-    throw fromBedrockError(err);
-  }
-  translator.end();
-}
-
 /** Synchronous per-event stages run before translation, in order. */
 export interface EventStages {
   /** Sees every upstream event (observability: time to first token, usage). */
@@ -207,8 +185,7 @@ export interface EventAdapter {
  * of each upstream event together (never an empty batch), or of every event
  * of one network read when the transport hands them over in batches. One await per
  * upstream event instead of one per stage (measured in bench/README.md);
- * the chunks and errors are exactly those of
- * `toChunks(adaptStream(tapEvents(events)))`.
+ * chunks made before a failure go out before the error.
  */
 export async function* chunkBatches(
   events: AsyncIterable<ConverseStreamOutput> & Partial<EventBatches>,

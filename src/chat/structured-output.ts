@@ -249,26 +249,3 @@ export class StructuredStreamAdapter implements EventAdapter {
 export function streamAdapterFor(plan: StructuredOutputPlan): StructuredStreamAdapter | undefined {
   return plan.mode === "tool" ? new StructuredStreamAdapter(plan.toolName) : undefined;
 }
-
-/** {@link StructuredStreamAdapter} over an async iterable (tests, other callers). */
-export async function* adaptStream(
-  events: AsyncIterable<ConverseStreamOutput>,
-  plan: StructuredOutputPlan,
-): AsyncGenerator<ConverseStreamOutput> {
-  const adapter = streamAdapterFor(plan);
-  if (!adapter) {
-    yield* events;
-    return;
-  }
-  const out: ConverseStreamOutput[] = [];
-  const emit = (ev: ConverseStreamOutput) => {
-    out.push(ev);
-  };
-  for await (const ev of events) {
-    adapter.push(ev, emit);
-    yield* out;
-    out.length = 0;
-  }
-  adapter.end(emit);
-  yield* out;
-}

@@ -7,7 +7,11 @@ import type { ContentBlock, ConverseStreamOutput } from "@aws-sdk/client-bedrock
 import { documentName } from "../../src/chat/documents";
 import { isBlockedAddress } from "../../src/chat/media";
 import { chatRequestSchema } from "../../src/chat/schema";
-import { adaptConverseOutput, adaptStream, RESPONSE_TOOL } from "../../src/chat/structured-output";
+import {
+  adaptConverseOutput,
+  RESPONSE_TOOL,
+  streamAdapterFor,
+} from "../../src/chat/structured-output";
 import { toConverse } from "../../src/chat/to-converse";
 import { bedrockToolUseId, MISSING_RESULT_TEXT } from "../../src/chat/tools";
 import { validateConverseRequest } from "../../src/emulator/validate";
@@ -535,11 +539,14 @@ describe("structured output", () => {
   });
 
   async function collect(events: ConverseStreamOutput[]): Promise<ConverseStreamOutput[]> {
-    async function* gen() {
-      yield* events;
-    }
+    const adapter = streamAdapterFor(plan);
+    if (!adapter) throw new Error("tool mode expected");
     const out: ConverseStreamOutput[] = [];
-    for await (const e of adaptStream(gen(), plan)) out.push(e);
+    const emit = (ev: ConverseStreamOutput) => {
+      out.push(ev);
+    };
+    for (const ev of events) adapter.push(ev, emit);
+    adapter.end(emit);
     return out;
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { finishReason, toChatCompletion, toUsage } from "../../src/chat/from-converse";
-import { IncompleteStreamError, toChunks } from "../../src/chat/stream";
+import { chunkBatches, IncompleteStreamError } from "../../src/chat/stream";
 import type { ChatCompletionChunk } from "../../src/chat/types";
 import { GatewayError } from "../../src/errors";
 
@@ -16,7 +16,9 @@ async function collect(list: unknown[], includeUsage = false, thenThrow?: Error)
   const out: ChatCompletionChunk[] = [];
   let error: unknown;
   try {
-    for await (const c of toChunks(events(list, thenThrow), META, { includeUsage })) out.push(c);
+    for await (const batch of chunkBatches(events(list, thenThrow), META, { includeUsage })) {
+      out.push(...batch);
+    }
   } catch (e) {
     error = e;
   }
