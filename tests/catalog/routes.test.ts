@@ -30,6 +30,15 @@ const chat = (model: string | undefined, content: unknown = "hi") => ({
   messages: [{ role: "user", content }],
 });
 
+/** POST a chat body to a gateway started outside a Stack. */
+function postChat(url: string, body: unknown): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 function converseModelIds(s: Stack): string[] {
   return s.emu.requests
     .filter((r) => r.operation === "Converse" || r.operation === "ConverseStream")
@@ -371,11 +380,7 @@ describe("cold start without AWS", () => {
         expect(body.error.code).toBe("model_catalog_unavailable");
       }
       // A chat request is still tried (Bedrock decides); here Bedrock is unreachable too.
-      const res = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(chat(SONNET_US)),
-      });
+      const res = await postChat(gw.url, chat(SONNET_US));
       expect(res.status).toBe(502);
       expect(((await res.json()) as ErrorBody).error.code).toBe("upstream_unreachable");
     } finally {
@@ -393,11 +398,7 @@ describe("cold start without AWS", () => {
       logger: silentLogger,
     });
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(chat("amazon.nova-micro-v1:0")),
-      });
+      const res = await postChat(gw.url, chat("amazon.nova-micro-v1:0"));
       // Not our 404: the request reached Bedrock (whose emptied emulator then rejects the id).
       expect(res.status).not.toBe(404);
       expect(
@@ -431,28 +432,16 @@ describe("cold start without AWS", () => {
     try {
       expect(gw.deps.catalog.status().state).toBe("cold");
       expect((await fetch(`${gw.url}/health`)).status).toBe(200);
-      const ok = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(chat(SONNET_US)),
-      });
+      const ok = await postChat(gw.url, chat(SONNET_US));
       expect(ok.status).toBe(200);
       expect(emu.requests.some((r) => r.operation === "Converse" && r.modelId === SONNET_US)).toBe(
         true,
       );
       // Bedrock still judges ids it does not know.
-      const bad = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(chat("no.such-model-v1:0")),
-      });
+      const bad = await postChat(gw.url, chat("no.such-model-v1:0"));
       expect(bad.status).toBe(400);
       // The family table still tells chat from embedding models.
-      const wrongKind = await fetch(`${gw.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(chat("amazon.titan-embed-text-v2:0")),
-      });
+      const wrongKind = await postChat(gw.url, chat("amazon.titan-embed-text-v2:0"));
       expect(((await wrongKind.json()) as ErrorBody).error.code).toBe("model_not_supported");
     } finally {
       await gw.stop();
