@@ -25,6 +25,7 @@ import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
+import type { Store } from "./state/types";
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +42,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
   limiter?: ConcurrencyLimiter;
+  /** Persistent state (src/state/): keys, usage, and `store.responses` for the Responses API. */
+  store: Store;
 }
 
 export interface AppEnv {
