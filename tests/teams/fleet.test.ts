@@ -125,18 +125,21 @@ describe("PostgreSQL + Redis, two replicas", () => {
     ]);
   });
 
-  test("a budget spent on A is refused on B", async () => {
+  test("a budget spent on A is refused on B without B serving one more", async () => {
     const k = await a.createKey({ name: "fleet-budget", budget: { tokens: 10, period: "day" } });
     expect((await a.chatAs(k.key)).status).toBe(200);
+    // B learns the committed total from the store on its own flush tick, traffic or not.
     expect(
       await eventually(async () => {
-        const r = await b.chatAs(k.key);
-        return (
-          r.status === 429 &&
-          ((await r.json()) as { error: { code: string } }).error.code === "insufficient_quota"
-        );
+        const shown = (await (await b.admin("GET", `/admin/keys/${k.id}`)).json()) as {
+          budget_used: number;
+        };
+        return shown.budget_used >= 10;
       }),
     ).toBe(true);
+    const r = await b.chatAs(k.key);
+    expect(r.status).toBe(429);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe("insufficient_quota");
   });
 });
 
