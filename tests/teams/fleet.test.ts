@@ -181,3 +181,30 @@ describe("Redis down", () => {
     }
   });
 });
+
+describe("PostgreSQL down while serving", () => {
+  test("cached keys keep working, admin answers 503, usage waits in the buffer and lands when it is back", async () => {
+    const k = await a.createKey({ name: "db-outage" });
+    expect((await a.chatAs(k.key)).status).toBe(200);
+    await pg.pause?.();
+    try {
+      for (let i = 0; i < 3; i++) expect((await a.chatAs(k.key)).status).toBe(200);
+      const admin = await a.admin("GET", "/admin/keys");
+      expect(admin.status).toBe(503);
+      expect(((await admin.json()) as { error: { code: string } }).error.code).toBe(
+        "store_unavailable",
+      );
+      // A key this replica never saw cannot be checked: refused, not a crash.
+      expect((await a.chatAs("sk-never-seen")).status).toBe(401);
+    } finally {
+      await pg.resume?.();
+    }
+    expect(
+      await eventually(async () => {
+        const r = await a.admin("GET", `/admin/usage?key_id=${k.id}`);
+        if (r.status !== 200) return false;
+        return ((await r.json()) as { data: Array<{ requests: number }> }).data[0]?.requests === 4;
+      }, 15_000),
+    ).toBe(true);
+  });
+});
