@@ -16,11 +16,11 @@ import { drainGate } from "./middleware/drain-gate";
 import { requestId } from "./middleware/request-id";
 import { accessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
-import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
 import { chatRoute } from "./surfaces/openai-chat/route";
+import { embeddingsRoute } from "./surfaces/openai-embeddings/route";
 import { openAIErrorBody } from "./surfaces/openai-errors";
 import type { AppDeps, AppEnv } from "./types";
 
