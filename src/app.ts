@@ -24,8 +24,6 @@ import { embeddingsRoute } from "./surfaces/openai-embeddings/route";
 import { openAIErrorBody } from "./surfaces/openai-errors";
 import type { AppDeps, AppEnv } from "./types";
 
-export type { AppDeps, AppEnv } from "./types";
-
 /**
  * The error shape of each surface, by path (the first match wins); OpenAI's
  * everywhere else. A surface with its own error shape adds a row here.
