@@ -405,3 +405,52 @@ describe("virtual keys on the data plane", () => {
     expect(metrics).toContain(`gateway_key_rejected_total{key_id=`);
   });
 });
+
+describe("real clients", () => {
+  test("the openai SDK with a virtual key: models, chat, then RateLimitError and insufficient_quota as the SDK sees them", async () => {
+    const { default: OpenAI } = await import("openai");
+    // Every request counts against rpm, GET /v1/models included.
+    const k = await s.createKey({ name: "sdk", rpm: 3, models: ["anthropic.*"] });
+    const client = new OpenAI({ apiKey: k.key, baseURL: `${s.gw.url}/v1`, maxRetries: 0 });
+    const models = await client.models.list();
+    expect(models.data.every((m) => m.id.includes("anthropic."))).toBe(true);
+    const done = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(done.choices[0]?.message.role).toBe("assistant");
+    await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const err = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe("rate_limit_exceeded");
+
+    const b = await s.createKey({ name: "sdk-budget", budget: { tokens: 1, period: "total" } });
+    const budgeted = new OpenAI({ apiKey: b.key, baseURL: `${s.gw.url}/v1`, maxRetries: 3 });
+    await budgeted.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const before = s.bedrockCalls();
+    const spent = await budgeted.chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(spent).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((spent as InstanceType<typeof OpenAI.RateLimitError>).code).toBe("insufficient_quota");
+    // x-should-retry: false → the SDK does not retry a spent budget; Bedrock never called.
+    expect(s.bedrockCalls()).toBe(before);
+
+    const denied = await new OpenAI({
+      apiKey: "sk-nope",
+      baseURL: `${s.gw.url}/v1`,
+      maxRetries: 0,
+    }).chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
