@@ -236,12 +236,14 @@ describe("virtual keys on the data plane", () => {
     const k = await s.createKey({ name: "rpm", rpm: 3 });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await s.chatAs(k.key);
+      // Streams carry the headers too.
+      const r = await s.chatAs(k.key, i === 0 ? { stream: true } : {});
       expect(r.status).toBe(200);
       expect(r.headers.get("x-ratelimit-limit-requests")).toBe("3");
       expect(r.headers.get("x-ratelimit-reset-requests")).toMatch(/^\d+(ms|s)$|^\d+m\d+s$/);
       remaining.push(r.headers.get("x-ratelimit-remaining-requests") ?? "");
       expect(r.headers.get("x-ratelimit-limit-tokens")).toBeNull();
+      await r.text();
     }
     expect(remaining).toEqual(["2", "1", "0"]);
     const before = s.bedrockCalls();
