@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigError, loadConfig } from "./config";
+import { liftFetchCap, neededFetchCap } from "./fetch-capacity";
 import { type Gateway, startGateway } from "./server";
 
 async function main(): Promise<void> {
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Before anything fetches: Bun reads its fetch limit at process start only, so
+  // this may replace the process (same PID) with the limit in its environment.
+  const fetchCap = liftFetchCap(neededFetchCap(config));
   // Signals are handled from the start: one that arrives while the catalog loads is
   // acted on as soon as the gateway exists (it may already be serving requests).
   let gw: Gateway | undefined;
@@ -65,6 +69,12 @@ async function main(): Promise<void> {
     bedrockEndpoint:
       process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? process.env.AWS_ENDPOINT_URL ?? "aws",
   });
+  if (fetchCap.kind !== "ok") {
+    logger.warn("Bedrock calls beyond Bun's fetch limit will wait inside fetch", {
+      ...fetchCap,
+      fix: `start with BUN_CONFIG_MAX_HTTP_REQUESTS=${fetchCap.needed}`,
+    });
+  }
   if (config.apiKeys.length === 0) {
     logger.warn("API_KEY is not set: every request is accepted without authentication");
   }

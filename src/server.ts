@@ -8,7 +8,9 @@ import { type AppDeps, createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
+import { countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
 import type { Config } from "./config";
+import { currentFetchCap } from "./fetch-capacity";
 import { type DrainResult, Lifecycle } from "./lifecycle";
 import { createLogger, type Logger } from "./log";
 import { ConcurrencyLimiter } from "./middleware/concurrency";
@@ -74,19 +76,30 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
   });
   catalog.onLoad((snapshot) => models.checkConfig(snapshot, logger));
   const limiter = new ConcurrencyLimiter(config.maxConcurrentRequests);
+  const upstream = new UpstreamCounter(currentFetchCap());
   return {
     config,
     logger,
     lifecycle: new Lifecycle(),
     limiter,
-    metrics: new GatewayMetrics({ processMetrics: true, upstreamInFlight: () => limiter.inFlight }),
-    runtime:
+    metrics: new GatewayMetrics({
+      processMetrics: true,
+      upstreamInFlight: () => limiter.inFlight,
+      upstreamCalls: () => ({
+        inFlight: upstream.inFlight,
+        queued: upstream.queued,
+        fetchCap: upstream.fetchCap,
+      }),
+    }),
+    runtime: countingRuntime(
       config.bedrockTransport === "raw"
         ? new RawBedrockRuntime(
             runtimeClient,
             overrides.endpoint ? { endpoint: overrides.endpoint } : {},
           )
         : new SdkBedrockRuntime(runtimeClient),
+      upstream,
+    ),
     models,
     catalog,
   };

@@ -22,6 +22,8 @@ export interface GatewayMetricsOptions {
   processMetrics?: boolean;
   /** Sampled at scrape time: API requests holding a concurrency slot. */
   upstreamInFlight?: () => number;
+  /** Sampled at scrape time: Bedrock calls in flight, waiting for a fetch slot, and the limit. */
+  upstreamCalls?: () => { inFlight: number; queued: number; fetchCap: number };
 }
 
 /** Seconds; LLM calls run from sub-second to minutes. */
@@ -95,6 +97,31 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(upstream?.() ?? 0);
+      },
+    });
+    const calls = opts.upstreamCalls;
+    new Gauge({
+      name: "gateway_upstream_requests_in_flight",
+      help: "Bedrock runtime calls in flight (a stream until it ends).",
+      registers,
+      collect() {
+        this.set(calls?.().inFlight ?? 0);
+      },
+    });
+    new Gauge({
+      name: "gateway_upstream_requests_queued",
+      help: "Bedrock calls beyond Bun's fetch limit, waiting inside fetch for a slot (should stay 0).",
+      registers,
+      collect() {
+        this.set(calls?.().queued ?? 0);
+      },
+    });
+    new Gauge({
+      name: "gateway_upstream_fetch_limit",
+      help: "Bun's per-process fetch limit this process runs with (BUN_CONFIG_MAX_HTTP_REQUESTS).",
+      registers,
+      collect() {
+        this.set(calls?.().fetchCap ?? 0);
       },
     });
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
