@@ -72,6 +72,7 @@ const schema = z.object({
   DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
   MODEL_ALIASES: aliases,
+  OPENAI_MODEL_NAMES: z.enum(["default", "reject"]).default("default"),
   MODEL_CATALOG_TTL_SECONDS: int(600, 1, 86_400),
   MODEL_ALLOW_LIST: csv,
   ENABLE_CROSS_REGION_INFERENCE: bool(true),
@@ -116,6 +117,11 @@ export interface Config {
   defaultModel: string;
   defaultEmbeddingModel: string;
   modelAliases: Record<string, string>;
+  /**
+   * OpenAI model names (gpt-*, o-series, chatgpt-*, text-embedding-*) that are
+   * neither aliases nor catalog ids: served by the default model, or refused (404).
+   */
+  openaiModelNames: "default" | "reject";
   /** How long the model catalog is fresh before a background refresh. */
   modelCatalogTtlSeconds: number;
   /** Model ids/ARNs (`*` wildcards) to serve and list; empty serves all. */
@@ -191,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultModel: e.DEFAULT_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     modelAliases: e.MODEL_ALIASES,
+    openaiModelNames: e.OPENAI_MODEL_NAMES,
     modelCatalogTtlSeconds: e.MODEL_CATALOG_TTL_SECONDS,
     modelAllowList: e.MODEL_ALLOW_LIST,
     enableCrossRegionInference: e.ENABLE_CROSS_REGION_INFERENCE,

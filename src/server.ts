@@ -73,6 +73,7 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
     defaultModel: config.defaultModel,
     defaultEmbeddingModel: config.defaultEmbeddingModel,
     aliases: config.modelAliases,
+    openaiNames: config.openaiModelNames,
   });
   catalog.onLoad((snapshot) => models.checkConfig(snapshot, logger));
   const limiter = new ConcurrencyLimiter(config.maxConcurrentRequests);

@@ -15,6 +15,7 @@ import { adaptConverseOutput, streamAdapterFor } from "../chat/structured-output
 import { toConverse } from "../chat/to-converse";
 import { headerSafe } from "../headers";
 import { requireJson } from "../middleware/json-body";
+import { mappedWarning } from "../models/openai-names";
 import { jsonBody } from "../validation";
 import { methodNotAllowed } from "./method-not-allowed";
 
@@ -33,6 +34,7 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     const req = c.req.valid("json");
     const warnings = checkChatPolicy(req);
     const model = models.resolve(req.model ?? undefined, "chat");
+    if (model.mappedFrom) warnings.push(mappedWarning(model.mappedFrom, model.name ?? model.id));
     const obs = c.var.obs;
     obs.model = model.id;
     // I/O before the pure translator: http(s) image URLs become data: URLs.

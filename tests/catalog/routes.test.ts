@@ -159,7 +159,7 @@ describe("requests resolve through the catalog", () => {
   });
 
   test.each([
-    ["unaliased gpt-* name", "gpt-4-turbo"],
+    // (gpt-* names now mean DEFAULT_MODEL: tests/compat/reference-guide.test.ts)
     ["unknown id", "anthropic.claude-9"],
     ["end-of-life style typo", "us.anthropic.claude-sonnet-4-5"],
   ])("%s is a 404 that never reaches Converse", async (_label, model) => {
