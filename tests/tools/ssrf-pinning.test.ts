@@ -1,0 +1,80 @@
+/**
+ * DNS pinning and data: URL caps of the image fetcher (src/chat/media.ts):
+ * the name is resolved once, the connection goes to the checked address with
+ * the URL's own Host, and a name that "rebinds" afterwards changes nothing.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { fetchImage, resolveMedia } from "../../src/chat/media";
+import type { ChatRequest } from "../../src/chat/schema";
+
+const PNG_1PX = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+  "base64",
+);
+let server: ReturnType<typeof Bun.serve>;
+const hosts: string[] = [];
+beforeAll(() => {
+  server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req) {
+      hosts.push(req.headers.get("host") ?? "");
+      return new Response(PNG_1PX, { headers: { "content-type": "image/png" } });
+    },
+  });
+});
+afterAll(() => server.stop(true));
+
+test("the fetch goes to the address that was checked, with the name as Host, resolving once", async () => {
+  const lookups: string[] = [];
+  // A rebinding name: checked as 127.0.0.1 (allowed here), then it would say 10.0.0.1.
+  const lookup = async (host: string) => {
+    lookups.push(host);
+    return lookups.length === 1 ? ["127.0.0.1"] : ["10.0.0.1"];
+  };
+  const url = await fetchImage(`http://rebind.test:${server.port}/cat.png`, "messages[0]", {
+    timeoutMs: 2000,
+    maxBytes: 1024,
+    allowPrivate: false,
+    allowHosts: [],
+    lookup,
+    allowAddress: (ip) => ip === "127.0.0.1",
+  });
+  expect(url).toBe(`data:image/png;base64,${PNG_1PX.toString("base64")}`);
+  expect(lookups).toEqual(["rebind.test"]);
+  expect(hosts.at(-1)).toBe(`rebind.test:${server.port}`);
+});
+
+test("a name with any disallowed address is refused before connecting", async () => {
+  const before = hosts.length;
+  const attempt = fetchImage(`http://mixed.test:${server.port}/cat.png`, "messages[0]", {
+    timeoutMs: 2000,
+    maxBytes: 1024,
+    allowPrivate: false,
+    allowHosts: [],
+    lookup: async () => ["8.8.8.8", "127.0.0.1"],
+  });
+  await expect(attempt).rejects.toMatchObject({ code: "image_url_forbidden" });
+  expect(hosts.length).toBe(before);
+});
+
+test("data: URLs are held to the same per-image size cap", async () => {
+  const big = Buffer.alloc(4096, 1).toString("base64");
+  const req = {
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "x" },
+          { type: "image_url", image_url: { url: `data:image/png;base64,${big}` } },
+        ],
+      },
+    ],
+  } as unknown as ChatRequest;
+  const opts = { timeoutMs: 1000, maxBytes: 1024, allowPrivate: false, allowHosts: [] };
+  await expect(resolveMedia(req, opts)).rejects.toMatchObject({
+    code: "image_too_large",
+    param: "messages[0].content[1]",
+  });
+  await expect(resolveMedia(req, { ...opts, maxBytes: 8192 })).resolves.toBeUndefined();
+});
