@@ -73,7 +73,7 @@ describe("bun run start", () => {
     while (!p.output().includes('"msg":"draining"')) await Bun.sleep(5);
     process.kill(p.appPid, signal);
   };
-  const deliveries: Array<[string, (p: Started) => Promise<void> | void]> = [
+  const deliveries: Array<[string, (p: Started) => unknown]> = [
     ["to the process group", (p) => process.kill(-p.wrapperPid, "SIGTERM")],
     [
       "to the process group, the forwarded copy handled separately",
