@@ -8,7 +8,7 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
-import { errorResponse, GatewayError, toGatewayError } from "./errors";
+import { errorResponse, GatewayError, requestOutcome } from "./errors";
 import { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
 import { bearerAuth } from "./middleware/auth";
@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ),
   );
   app.onError((err, c) => {
-    const error = toGatewayError(err);
+    const error = requestOutcome(err, c.req.raw.signal.aborted);
     // The access line (observability/access-log.ts) reports every error; a bug also gets its stack.
     if (error.code === "internal_error") {
       const cause = error.cause instanceof Error ? error.cause : undefined;

@@ -88,6 +88,31 @@ export class ModelNotFoundError extends GatewayError {
   }
 }
 
+/**
+ * The client went away before its response was ready (nginx's 499). Its own
+ * outcome in logs and metrics: not a 5xx, not a Bedrock error. The client
+ * never sees it.
+ */
+export function clientCancelledError(cause?: unknown): GatewayError {
+  return new GatewayError(499, "The client closed the request before the response was ready.", {
+    type: "invalid_request_error",
+    code: "client_cancelled",
+    cause,
+  });
+}
+
+/**
+ * The error a request ended with, given whether its client is gone: once the
+ * client has disconnected, an abort or upstream failure that follows is the
+ * consequence of the disconnect, not a gateway or Bedrock fault. A client
+ * error found before (a 4xx) stays what it was.
+ */
+export function requestOutcome(err: unknown, clientGone: boolean): GatewayError {
+  const error = toGatewayError(err);
+  if (!clientGone || (error.status < 500 && error.status !== 499)) return error;
+  return error.code === "client_cancelled" ? error : clientCancelledError(err);
+}
+
 /** Hono throws HTTPException for body limits, bad JSON etc.; give them our shape. */
 function fromHttpException(err: HTTPException): GatewayError {
   const status = err.status;

@@ -50,6 +50,7 @@ export class GatewayMetrics {
   readonly #tokens: Counter<"model" | "direction">;
   readonly #bedrockErrors: Counter<"exception" | "model">;
   readonly #streams: Gauge;
+  readonly #cancelled: Counter<"route" | "stage">;
 
   constructor(opts: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -88,6 +89,12 @@ export class GatewayMetrics {
     this.#streams = new Gauge({
       name: "gateway_streams_in_flight",
       help: "SSE streams currently open.",
+      registers,
+    });
+    this.#cancelled = new Counter({
+      name: "gateway_requests_cancelled_total",
+      help: "Requests whose client went away: before the response (stage=response) or during its stream (stage=stream). Not errors: no 5xx, no Bedrock error.",
+      labelNames: ["route", "stage"],
       registers,
     });
     const upstream = opts.upstreamInFlight;
@@ -148,6 +155,10 @@ export class GatewayMetrics {
       this.#tokens.inc({ model: s.model, direction: "input" }, s.tokensIn);
     if (s.tokensOut !== undefined)
       this.#tokens.inc({ model: s.model, direction: "output" }, s.tokensOut);
+  }
+
+  requestCancelled(route: string, duringStream: boolean): void {
+    this.#cancelled.inc({ route, stage: duringStream ? "stream" : "response" });
   }
 
   bedrockError(exception: string, model: string): void {
