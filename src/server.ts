@@ -130,6 +130,11 @@ export async function startGateway(
     hostname: config.host,
     // Long Bedrock calls disable the timer per request; this bounds idle keep-alive sockets.
     idleTimeout: config.httpIdleTimeoutSeconds,
+    // Bun's own cap (128 MiB by default) answers a bare 413 before the app sees the request:
+    // no JSON body, no access-log line, and MAX_BODY_BYTES above it not honoured. Lifted, so
+    // the gateway's body limit (MAX_BODY_BYTES, checked on the declared length before any
+    // byte is read, counted for chunked uploads) answers every oversized body itself.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (req, srv) => app.fetch(req, { server: srv }),
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
