@@ -8,7 +8,7 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
-import { errorResponse, GatewayError, requestOutcome } from "./errors";
+import { echo, errorResponse, GatewayError, requestOutcome } from "./errors";
 import { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
 import { bearerAuth } from "./middleware/auth";
@@ -92,9 +92,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) =>
     errorResponse(
-      new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
+      new GatewayError(404, `Unknown route: ${echo(c.req.method, 20)} ${echo(c.req.path)}`, {
         code: "unknown_route",
       }),
+      c.var.requestId ? { "x-request-id": c.var.requestId } : {},
     ),
   );
   app.onError((err, c) => {

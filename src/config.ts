@@ -74,6 +74,7 @@ const schema = z.object({
   MODEL_ALIASES: aliases,
   OPENAI_MODEL_NAMES: z.enum(["default", "reject"]).default("default"),
   MODEL_CATALOG_TTL_SECONDS: int(600, 1, 86_400),
+  MODEL_REFRESH_MIN_INTERVAL_SECONDS: int(10, 0, 3_600),
   MODEL_ALLOW_LIST: csv,
   ENABLE_CROSS_REGION_INFERENCE: bool(true),
   ENABLE_APPLICATION_INFERENCE_PROFILES: bool(true),
@@ -124,6 +125,8 @@ export interface Config {
   openaiModelNames: "default" | "reject";
   /** How long the model catalog is fresh before a background refresh. */
   modelCatalogTtlSeconds: number;
+  /** POST /models/refresh reaches Bedrock at most once per this many seconds. */
+  modelRefreshMinIntervalSeconds: number;
   /** Model ids/ARNs (`*` wildcards) to serve and list; empty serves all. */
   modelAllowList: string[];
   /** Serve SYSTEM_DEFINED (us./eu./global.…) inference profiles. */
@@ -199,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelAliases: e.MODEL_ALIASES,
     openaiModelNames: e.OPENAI_MODEL_NAMES,
     modelCatalogTtlSeconds: e.MODEL_CATALOG_TTL_SECONDS,
+    modelRefreshMinIntervalSeconds: e.MODEL_REFRESH_MIN_INTERVAL_SECONDS,
     modelAllowList: e.MODEL_ALLOW_LIST,
     enableCrossRegionInference: e.ENABLE_CROSS_REGION_INFERENCE,
     enableApplicationInferenceProfiles: e.ENABLE_APPLICATION_INFERENCE_PROFILES,

@@ -32,6 +32,21 @@ export interface GatewayErrorInit {
   cause?: unknown;
 }
 
+/** Longest client value echoed inside an error message. */
+export const ECHO_MAX_CHARS = 200;
+/** Longest error message and param, whatever they echo (a safety net under {@link echo}). */
+const MESSAGE_MAX_CHARS = 2_000;
+const PARAM_MAX_CHARS = 256;
+
+/**
+ * A client-supplied value as it may appear in an error message: cut to
+ * {@link ECHO_MAX_CHARS}, saying how long it was, so a 10 MB model name does
+ * not come back in a 10 MB error.
+ */
+export function echo(value: string, max = ECHO_MAX_CHARS): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…(${value.length} chars)`;
+}
+
 /** Base of every error the gateway answers with. */
 export class GatewayError extends Error {
   override name = "GatewayError";
@@ -43,11 +58,11 @@ export class GatewayError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(status: number, message: string, init: GatewayErrorInit = {}) {
-    super(message, { cause: init.cause });
+    super(echo(message, MESSAGE_MAX_CHARS), { cause: init.cause });
     this.status = status;
     this.type = init.type ?? defaultType(status);
     this.code = init.code ?? null;
-    this.param = init.param ?? null;
+    this.param = init.param == null ? null : echo(init.param, PARAM_MAX_CHARS);
     this.headers = init.headers ?? {};
   }
 
@@ -80,7 +95,7 @@ export class InvalidRequestError extends GatewayError {
 export class ModelNotFoundError extends GatewayError {
   override name = "ModelNotFoundError";
   constructor(model: string) {
-    super(404, `The model '${model}' does not exist or is not available on this gateway.`, {
+    super(404, `The model '${echo(model)}' does not exist or is not available on this gateway.`, {
       type: "invalid_request_error",
       code: "model_not_found",
       param: "model",
@@ -111,6 +126,17 @@ export function requestOutcome(err: unknown, clientGone: boolean): GatewayError 
   const error = toGatewayError(err);
   if (!clientGone || (error.status < 500 && error.status !== 499)) return error;
   return error.code === "client_cancelled" ? error : clientCancelledError(err);
+}
+
+/**
+ * The connection to Bedrock broke after its stream had started: the answer is
+ * incomplete (not "unreachable": Bedrock was reached and was answering).
+ */
+export function upstreamIncompleteError(cause?: unknown): GatewayError {
+  return new GatewayError(502, "The Bedrock stream ended before the response was complete.", {
+    code: "upstream_incomplete",
+    cause,
+  });
 }
 
 /** Hono throws HTTPException for body limits, bad JSON etc.; give them our shape. */

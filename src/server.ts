@@ -45,6 +45,17 @@ export interface Gateway {
   shutdown(): Promise<DrainResult>;
 }
 
+/**
+ * An HTTP/1.0 request without a Host header reaches Bun's handler with a
+ * bare path as its URL (`/health`), which Hono cannot route (every such
+ * request was a 404, /health included). Give it an absolute URL on a
+ * placeholder host; everything else passes through untouched.
+ */
+export function withAbsoluteUrl(req: Request): Request {
+  if (!req.url.startsWith("/")) return req;
+  return new Request(`http://localhost${req.url}`, req);
+}
+
 /** Builds the production dependencies from config. */
 export function buildDeps(config: Config, overrides: GatewayOverrides = {}): AppDeps {
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -135,7 +146,7 @@ export async function startGateway(
     // the gateway's body limit (MAX_BODY_BYTES, checked on the declared length before any
     // byte is read, counted for chunked uploads) answers every oversized body itself.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch: (req, srv) => app.fetch(req, { server: srv }),
+    fetch: (req, srv) => app.fetch(withAbsoluteUrl(req), { server: srv }),
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
   await deps.catalog.start(CATALOG_STARTUP_WAIT_MS);

@@ -1,12 +1,16 @@
 /**
- * Counts the Bedrock runtime calls in flight (a stream until it ends), for
- * /metrics: with Bun's per-process fetch limit known, calls beyond it are the
- * ones waiting inside fetch. A decorator on the {@link BedrockRuntime} port,
- * so both transports and every route are counted the same way.
+ * A decorator on the {@link BedrockRuntime} port, so both transports and every
+ * route get the same treatment:
+ * - counts the Bedrock runtime calls in flight (a stream until it ends), for
+ *   /metrics: with Bun's per-process fetch limit known, calls beyond it are the
+ *   ones waiting inside fetch;
+ * - names a connection that breaks after a stream has started for what it is,
+ *   `upstream_incomplete`, rather than `upstream_unreachable`.
  *
  * @module
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
+import { fromBedrockError, upstreamIncompleteError } from "../errors";
 import type { BedrockRuntime, ConverseStreamResult, EventBatches } from "./runtime";
 
 export class UpstreamCounter {
@@ -37,7 +41,10 @@ export class UpstreamCounter {
   }
 }
 
-/** Wraps an iterator so `leave` runs once when it ends, fails or is returned early. */
+/**
+ * Wraps a started stream's iterator so `leave` runs once when it ends, fails or
+ * is returned early, and a broken connection surfaces as upstream_incomplete.
+ */
 function tracked<T>(it: AsyncIterator<T>, leave: () => void): AsyncIterator<T> {
   return {
     next: (...args) =>
@@ -48,7 +55,10 @@ function tracked<T>(it: AsyncIterator<T>, leave: () => void): AsyncIterator<T> {
         },
         (err: unknown) => {
           leave();
-          throw err;
+          // The stream had started (converseStream resolves on its first event).
+          throw fromBedrockError(err).code === "upstream_unreachable"
+            ? upstreamIncompleteError(err)
+            : err;
         },
       ),
     return: (value?: unknown) => {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { GatewayError, InvalidRequestError, ModelNotFoundError } from "../errors";
+import { echo, GatewayError, InvalidRequestError, ModelNotFoundError } from "../errors";
 import type { Logger } from "../log";
 import { capabilitiesOf, type ModelCapabilities } from "./capabilities";
 import type { CatalogEntry, CatalogSnapshot, ModelCatalog } from "./catalog";
@@ -139,8 +139,8 @@ export class CatalogModelResolver implements ModelResolver {
     if (entry.type !== kind) {
       throw new InvalidRequestError(
         entry.type === "embedding"
-          ? `The model '${name}' is an embedding model; send it to /v1/embeddings.`
-          : `The model '${name}' is not an embedding model; use it with /v1/chat/completions.`,
+          ? `The model '${echo(name)}' is an embedding model; send it to /v1/embeddings.`
+          : `The model '${echo(name)}' is not an embedding model; use it with /v1/chat/completions.`,
         "model",
         "model_not_supported",
       );
@@ -167,8 +167,8 @@ export class CatalogModelResolver implements ModelResolver {
     if ((caps.embedding !== undefined) !== (kind === "embedding")) {
       throw new InvalidRequestError(
         kind === "chat"
-          ? `The model '${name}' is an embedding model; send it to /v1/embeddings.`
-          : `The model '${name}' is not an embedding model; use it with /v1/chat/completions.`,
+          ? `The model '${echo(name)}' is an embedding model; send it to /v1/embeddings.`
+          : `The model '${echo(name)}' is not an embedding model; use it with /v1/chat/completions.`,
         "model",
         "model_not_supported",
       );
