@@ -14,6 +14,7 @@ import type { Logger } from "./log";
 import { bearerAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
+import { cors } from "./middleware/cors";
 import { drainGate } from "./middleware/drain-gate";
 import { type RequestIdVariables, requestId } from "./middleware/request-id";
 import type { ModelCatalog } from "./models/catalog";
@@ -58,6 +59,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.use(requestId());
   app.use(accessLog({ logger, metrics, lifecycle }));
+  // Before the drain gate and auth: a preflight needs neither.
+  if (config.corsOrigins.length > 0) app.use(cors(config.corsOrigins));
   app.use(drainGate(lifecycle));
 
   app.route(

@@ -64,6 +64,7 @@ const schema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().min(1).default("0.0.0.0"),
   API_KEY: csv,
+  CORS_ORIGINS: csv,
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
@@ -105,6 +106,8 @@ export interface Config {
   host: string;
   /** Accepted bearer keys; empty means authentication is off. */
   apiKeys: string[];
+  /** Origins browsers may call from (`*` = any); empty: no CORS. */
+  corsOrigins: string[];
   logLevel: LogLevel;
   region: string;
   /** Total attempts per Bedrock call, owned by the SDK's retry strategy. */
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     apiKeys: e.API_KEY,
+    corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
     // Two attempts: one quick retry of transient faults. The SDK's default of 3
