@@ -57,7 +57,7 @@ test(`pipelined POSTs on Bun ${Bun.version}: the connection closes unanswered, n
   const conn = await rawConnect(Number(new URL(s.url).port));
   conn.write(chat("p1") + chat("p2"));
   await Promise.race([conn.closed, Bun.sleep(3_000)]);
-  const answered = conn.text().match(/x-request-id: p\d/g) ?? [];
+  const answered: string[] = [...(conn.text().match(/x-request-id: p\d/g) ?? [])];
   conn.close();
   // Never an answer out of order or for the wrong request.
   expect(answered).toEqual(["x-request-id: p1", "x-request-id: p2"].slice(0, answered.length));
