@@ -147,15 +147,22 @@ async function abortStorm(gw: Proc, emu: Proc): Promise<void> {
     "gateway_requests_total",
     /route="\/v1\/chat\/completions".*status="5\d\d"/,
   );
+  const reached = await metricMatching(
+    gw,
+    "gateway_requests_total",
+    /route="\/v1\/chat\/completions"/,
+  );
   const bedrockErrors = await metric(gw, "gateway_bedrock_errors_total");
   const cancelled = await metric(gw, "gateway_requests_cancelled_total");
   const upstreamOpen = await metric(gw, "gateway_upstream_requests_in_flight");
   const streamsOpen = await metric(gw, "gateway_streams_in_flight");
   figures["Abort storm"] = {
-    "streams aborted by the client": ABORTS,
+    "streams aborted by the client (half before the first upstream byte, half mid-stream)": ABORTS,
     seconds: seconds.toFixed(1),
+    "requests that reached the gateway before their abort": reached,
     "upstream streams started at the emulator": stats.streamsStarted ?? 0,
     "upstream streams cancelled by the gateway": stats.streamsCancelled ?? 0,
+    "upstream streams that ended before the cancel reached them": stats.streamsCompleted ?? 0,
     "upstream streams left open afterwards": stats.streamsOpen ?? 0,
     "gateway: streams in flight afterwards": streamsOpen,
     "gateway: upstream calls in flight afterwards": upstreamOpen,

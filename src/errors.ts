@@ -118,14 +118,15 @@ export function clientCancelledError(cause?: unknown): GatewayError {
 
 /**
  * The error a request ended with, given whether its client is gone: once the
- * client has disconnected, an abort or upstream failure that follows is the
- * consequence of the disconnect, not a gateway or Bedrock fault. A client
- * error found before (a 4xx) stays what it was.
+ * client has disconnected, whatever follows (an aborted Bedrock call, a body
+ * cut off mid-read that no longer parses) is the consequence of the
+ * disconnect, not a gateway, Bedrock or client-input fault, and nobody reads
+ * the response anyway.
  */
 export function requestOutcome(err: unknown, clientGone: boolean): GatewayError {
   const error = toGatewayError(err);
-  if (!clientGone || (error.status < 500 && error.status !== 499)) return error;
-  return error.code === "client_cancelled" ? error : clientCancelledError(err);
+  if (!clientGone || error.code === "client_cancelled") return error;
+  return clientCancelledError(err);
 }
 
 /**
