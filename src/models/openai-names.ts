@@ -8,7 +8,6 @@
  *
  * @module
  */
-import type { ModelKind } from "./resolver";
 
 export type OpenAIModelNames = "default" | "reject";
 
@@ -17,7 +16,7 @@ const CHAT = /^(gpt-|chatgpt-|o\d+(-|$))/i;
 const EMBEDDING = /^text-embedding-/i;
 
 /** True when `name` is one of OpenAI's model names for that kind of request. */
-export function isOpenAIModelName(name: string, kind: ModelKind): boolean {
+export function isOpenAIModelName(name: string, kind: "chat" | "embedding"): boolean {
   return (kind === "chat" ? CHAT : EMBEDDING).test(name);
 }
 

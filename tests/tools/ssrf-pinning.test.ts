@@ -4,8 +4,8 @@
  * the URL's own Host, and a name that "rebinds" afterwards changes nothing.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { fetchImage, resolveMedia } from "../../src/chat/media";
-import type { ChatRequest } from "../../src/chat/schema";
+import { emptyConversation } from "../../src/conversation";
+import { fetchImage, resolveMedia } from "../../src/converse/media";
 
 const PNG_1PX = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
@@ -38,7 +38,7 @@ test("the fetch goes to the address that was checked, with the name as Host, res
     allowPrivate: false,
     allowHosts: [],
     lookup,
-    allowAddress: (ip) => ip === "127.0.0.1",
+    allowAddress: (ip: string) => ip === "127.0.0.1",
   });
   expect(url).toBe(`data:image/png;base64,${PNG_1PX.toString("base64")}`);
   expect(lookups).toEqual(["rebind.test"]);
@@ -58,23 +58,36 @@ test("a name with any disallowed address is refused before connecting", async ()
   expect(hosts.length).toBe(before);
 });
 
-test("data: URLs are held to the same per-image size cap", async () => {
+test("inline images (data: URLs, base64) are held to the same per-image size cap", async () => {
   const big = Buffer.alloc(4096, 1).toString("base64");
-  const req = {
-    messages: [
+  const conv = emptyConversation();
+  conv.turns.push({
+    role: "user",
+    content: [
+      { type: "text", text: "x" },
       {
-        role: "user",
-        content: [
-          { type: "text", text: "x" },
-          { type: "image_url", image_url: { url: `data:image/png;base64,${big}` } },
-        ],
+        type: "image",
+        source: { type: "url", url: `data:image/png;base64,${big}` },
+        param: "messages[0].content[1]",
       },
     ],
-  } as unknown as ChatRequest;
+  });
   const opts = { timeoutMs: 1000, maxBytes: 1024, allowPrivate: false, allowHosts: [] };
-  await expect(resolveMedia(req, opts)).rejects.toMatchObject({
+  await expect(resolveMedia(conv, opts)).rejects.toMatchObject({
     code: "image_too_large",
     param: "messages[0].content[1]",
   });
-  await expect(resolveMedia(req, { ...opts, maxBytes: 8192 })).resolves.toBeUndefined();
+  await expect(resolveMedia(conv, { ...opts, maxBytes: 8192 })).resolves.toBe(conv);
+  const raw = emptyConversation();
+  raw.turns.push({
+    role: "user",
+    content: [
+      {
+        type: "image",
+        source: { type: "base64", data: big, mediaType: "image/png" },
+        param: "messages[0].content[0].source",
+      },
+    ],
+  });
+  await expect(resolveMedia(raw, opts)).rejects.toMatchObject({ code: "image_too_large" });
 });
