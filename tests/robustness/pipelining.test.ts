@@ -1,9 +1,9 @@
 /**
  * Pipelined HTTP/1.1 (several requests written before the first response):
  * Bun 1.4.5's server closes the connection without answering when the
- * pipelined requests carry bodies (POST), before any handler runs; nothing
- * reaches Bedrock and the client sees a closed connection, never a wrong or
- * partial answer. Pipelined GETs are answered in order. Mainstream clients
+ * pipelined requests carry bodies (POST). The first request may still have
+ * run (and reached Bedrock) when that happens, the others never do; the
+ * client sees a closed connection, never a wrong or partial answer. Pipelined GETs are answered in order. Mainstream clients
  * and the ALB do not pipeline (README, Operations: "HTTP/1.1 pipelining").
  *
  * The second test pins Bun's behaviour so that an upgrade that fixes it fails
@@ -52,7 +52,7 @@ test("requests with bodies, one after the other on a keep-alive connection, are 
   expect(text.match(/HTTP\/1\.1 200/g)).toHaveLength(2);
 });
 
-test(`pipelined POSTs on Bun ${Bun.version}: the connection closes unanswered, nothing reaches Bedrock`, async () => {
+test(`pipelined POSTs on Bun ${Bun.version}: the connection closes unanswered, the rest never reach Bedrock`, async () => {
   const before = converseCalls();
   const conn = await rawConnect(Number(new URL(s.url).port));
   conn.write(chat("p1") + chat("p2"));
@@ -61,8 +61,9 @@ test(`pipelined POSTs on Bun ${Bun.version}: the connection closes unanswered, n
   conn.close();
   // Never an answer out of order or for the wrong request.
   expect(answered).toEqual(["x-request-id: p1", "x-request-id: p2"].slice(0, answered.length));
-  // Bun 1.4.5: none answered, none run. When this fails with both answered, Bun has
-  // fixed pipelining: drop the README note and these two expectations.
+  // Bun 1.4.5: none answered; the first may have run (reached Bedrock), the rest never do.
+  // When this fails with both answered, Bun has fixed pipelining: drop the README note and
+  // these two expectations.
   expect(answered).toHaveLength(0);
-  expect(converseCalls()).toBe(before);
+  expect(converseCalls() - before).toBeLessThanOrEqual(1);
 });
