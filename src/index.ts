@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "./config";
 import { liftFetchCap, neededFetchCap } from "./fetch-capacity";
 import { type Gateway, startGateway } from "./server";
 import { StopSignals } from "./signals";
+import { StoreUnavailableError } from "./state";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -66,7 +67,16 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => onSignal("SIGINT"));
 
   // Resolves once the model catalog loaded (or could not yet: it retries in the background).
-  gw = await startGateway(config);
+  try {
+    gw = await startGateway(config);
+  } catch (err) {
+    // Documented: the gateway does not start without its store (keys could not be checked).
+    if (err instanceof StoreUnavailableError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
   const { logger } = gw.deps;
   logger.info("gateway listening", {
     url: gw.url,
@@ -81,7 +91,18 @@ async function main(): Promise<void> {
       fix: `start with BUN_CONFIG_MAX_HTTP_REQUESTS=${fetchCap.needed}`,
     });
   }
-  if (config.apiKeys.length === 0) {
+  logger.info("state store", {
+    store: config.databaseUrl ? "postgresql" : "sqlite",
+    ...(config.databaseUrl ? {} : { dataDir: config.dataDir }),
+    redis: config.redisUrl ? "on" : "off",
+    adminApi: config.adminApiKey ? "on" : "off",
+  });
+  if (config.adminApiKey && config.databaseUrl && !config.redisUrl) {
+    logger.warn(
+      "DATABASE_URL without REDIS_URL: rate limits (rpm/tpm) are enforced per replica, and key changes reach other replicas within KEY_REFRESH_MS",
+    );
+  }
+  if (config.apiKeys.length === 0 && !config.adminApiKey) {
     logger.warn("API_KEY is not set: every request is accepted without authentication");
   }
   if (pendingSignal !== undefined) drain(gw, pendingSignal);

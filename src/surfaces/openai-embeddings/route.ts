@@ -32,7 +32,8 @@ export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
         headerSafe(mappedWarning(model.mappedFrom, model.name ?? model.id)),
       );
     }
-    c.var.obs.model = model.id;
+    // Also the model-access check of a virtual key (403 before any Bedrock call).
+    c.var.obs.useModel(model.id, model.name);
     const family = model.caps.embedding;
     if (!family) {
       throw new InvalidRequestError(
