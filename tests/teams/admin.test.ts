@@ -383,6 +383,39 @@ describe("virtual keys on the data plane", () => {
     expect(past.data[0]?.requests).toBe(0);
   });
 
+  test("a stream cut short before Bedrock's usage is charged an estimate, not zero", async () => {
+    const k = await s.createKey({
+      name: "cut-short",
+      budget: { tokens: 1_000_000, period: "day" },
+    });
+    const r = await s.chatAs(k.key, {
+      stream: true,
+      messages: [
+        {
+          role: "user",
+          content: `[emu chunks=20 midstream=throttlingException] ${"x".repeat(400)}`,
+        },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('"error"');
+    const u = (await (await s.admin("GET", `/admin/usage?key_id=${k.id}`)).json()) as {
+      data: Array<{
+        requests: number;
+        errors: number;
+        input_tokens: number;
+        output_tokens: number;
+      }>;
+    };
+    expect(u.data[0]).toMatchObject({ requests: 1, errors: 1 });
+    // The request body alone is over 100 tokens at 4 characters each.
+    expect(u.data[0]?.input_tokens).toBeGreaterThan(100);
+    const shown = (await (await s.admin("GET", `/admin/keys/${k.id}`)).json()) as {
+      budget_used: number;
+    };
+    expect(shown.budget_used).toBeGreaterThan(100);
+  });
+
   test("usage query validation names the parameter", async () => {
     for (const [q, param] of [
       ["group_by=team", "group_by"],
