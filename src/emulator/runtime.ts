@@ -154,6 +154,7 @@ function prepareInvoke(call: Call): PreparedInvoke {
   const request: InvokeRequest = {
     ...base,
     directives,
+    promptCache: call.state.promptCache,
     ...(call.script?.reply ? { scriptedReply: call.script.reply } : {}),
   };
   return { handler, request, resolved };
