@@ -6,6 +6,7 @@
  */
 import type { Server } from "bun";
 import { Hono } from "hono";
+import type { NativeInvoker } from "./bedrock/native-invoke";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
@@ -25,10 +26,15 @@ import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
+import { bedrockModeRoute } from "./surfaces/anthropic/bedrock-mode";
+import { anthropicErrorResponse } from "./surfaces/anthropic/errors";
+import { anthropicRoute, isAnthropicPath } from "./surfaces/anthropic/route";
 
 export interface AppDeps {
   config: Config;
   runtime: BedrockRuntime;
+  /** InvokeModel as raw signed calls: Claude on the Anthropic surface and Bedrock mode. */
+  native?: NativeInvoker;
   models: ModelResolver;
   /** The cached Bedrock model inventory behind `models` and GET /models. */
   catalog: ModelCatalog;
@@ -46,6 +52,11 @@ export interface AppDeps {
 export interface AppEnv {
   Variables: RequestIdVariables & ObsVariables;
   Bindings: { server?: Server<unknown> };
+}
+
+/** GET /v1/models from an Anthropic client (it sends `anthropic-version`). */
+function isAnthropicModels(path: string, version: string | undefined): boolean {
+  return version !== undefined && /^\/(api\/)?v1\/models(\/|$)/.test(path);
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -84,19 +95,39 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   api.use(concurrencyLimit(limiter));
   api.route("/", chatRoute(deps));
+  api.route("/", anthropicRoute(deps));
   api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
 
   app.route("/v1", api);
   app.route("/api/v1", api);
 
-  app.notFound((c) =>
-    errorResponse(
-      new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
-        code: "unknown_route",
-      }),
-    ),
+  // Claude Code's Bedrock mode: Bedrock's own paths at the root, behind the same key.
+  const bedrockMode = new Hono<AppEnv>();
+  // Middleware on /model/* only: a bare use() here would run for every path of the app.
+  bedrockMode.use("/model/*", bearerAuth(config.apiKeys));
+  bedrockMode.use(
+    "/model/*",
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: () => {
+        throw new GatewayError(413, `Request body exceeds ${config.maxBodyBytes} bytes.`, {
+          type: "invalid_request_error",
+          code: "request_too_large",
+        });
+      },
+    }),
   );
+  bedrockMode.use("/model/*", concurrencyLimit(limiter));
+  bedrockMode.route("/", bedrockModeRoute(deps));
+  app.route("/", bedrockMode);
+
+  app.notFound((c) => {
+    const error = new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
+      code: "unknown_route",
+    });
+    return isAnthropicPath(c.req.path) ? anthropicErrorResponse(error) : errorResponse(error);
+  });
   app.onError((err, c) => {
     const error = toGatewayError(err);
     // The access line (observability/access-log.ts) reports every error; a bug also gets its stack.
@@ -104,7 +135,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const cause = error.cause instanceof Error ? error.cause : undefined;
       logger.error("unhandled error", { requestId: c.var.requestId, stack: cause?.stack });
     }
-    return errorResponse(error, c.var.requestId ? { "x-request-id": c.var.requestId } : {});
+    const headers: Record<string, string> = c.var.requestId
+      ? { "x-request-id": c.var.requestId }
+      : {};
+    // Each API surface answers errors in its own shape (Anthropic clients parse theirs).
+    if (
+      isAnthropicPath(c.req.path) ||
+      isAnthropicModels(c.req.path, c.req.header("anthropic-version"))
+    )
+      return anthropicErrorResponse(err, headers);
+    return errorResponse(error, headers);
   });
   return app;
 }

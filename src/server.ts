@@ -6,6 +6,7 @@
 import type { Server } from "bun";
 import { type AppDeps, createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
+import { SignedNativeInvoker } from "./bedrock/native-invoke";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
@@ -87,6 +88,10 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
             overrides.endpoint ? { endpoint: overrides.endpoint } : {},
           )
         : new SdkBedrockRuntime(runtimeClient),
+    native: new SignedNativeInvoker(runtimeClient, {
+      maxAttempts: config.maxAttempts,
+      ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
+    }),
     models,
     catalog,
   };

@@ -104,7 +104,7 @@ function headersOf(res: Response): Record<string, string> {
 }
 
 /** An HTTP error response → the error the SDK would throw for it. */
-async function httpError(res: Response): Promise<Error> {
+export async function httpError(res: Response): Promise<Error> {
   const text = await res.text();
   let body: Record<string, unknown> = {};
   try {
@@ -143,7 +143,7 @@ async function httpError(res: Response): Promise<Error> {
 }
 
 /** A decoded `:message-type: exception` or `error` frame → the SDK's error. */
-function frameError(msg: Frame, type: string): Error {
+export function frameError(msg: Frame, type: string): Error {
   if (type === "error") {
     const err = new Error(msg.errorMessage ?? "UnknownError");
     err.name = msg.errorCode ?? "UnknownError";
@@ -255,7 +255,7 @@ export async function* decodeBatches(
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
@@ -272,7 +272,7 @@ function serializeBody(input: ConverseStreamCommandInput): string {
 }
 
 /** The SDK's label encoding: encodeURIComponent plus !'()*. */
-function encodeLabel(label: string): string {
+export function encodeLabel(label: string): string {
   return encodeURIComponent(label).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,

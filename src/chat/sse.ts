@@ -38,6 +38,18 @@ export interface SseOptions {
   onEnd?: (outcome: { error?: GatewayError; cancelled: boolean }) => void;
 }
 
+/** How a stream's frames look on the wire. */
+export interface SseFormat<T> {
+  /** The frames of objects that are ready together, as one buffer. */
+  frames(batch: readonly T[]): Uint8Array;
+  /** Written after `keepaliveMs` of silence. */
+  keepalive: Uint8Array;
+  /** Written when the source is done (may be empty). */
+  done: Uint8Array;
+  /** The last frame when the stream fails after it started. */
+  error(err: unknown): { bytes: Uint8Array; error: GatewayError };
+}
+
 const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 const KEEPALIVE = encoder.encode(": keep-alive\n\n");
@@ -56,14 +68,29 @@ function sseFrames(batch: readonly unknown[]): Uint8Array {
   return encoder.encode(text);
 }
 
+/** OpenAI's format: `data: <json>`, `: keep-alive`, `data: [DONE]`, `data: {"error":…}`. */
+export const OPENAI_SSE: SseFormat<unknown> = {
+  frames: sseFrames,
+  keepalive: KEEPALIVE,
+  done: DONE,
+  error: (err) => {
+    const error = toGatewayError(err);
+    return { bytes: sseFrame(error.toBody()), error };
+  },
+};
+
 /**
+ * `opts.format` is the wire format: OpenAI's `data:`-only stream with `[DONE]` when
+ * absent; Anthropic's named-event stream passes its own (ping event, `event: error`).
+ *
  * @param source yields batches: the objects of one batch are framed in order
  *   and written together (an empty batch writes nothing but counts as activity)
  */
 export function toSseStream<T>(
   source: AsyncIterator<readonly T[]>,
-  opts: SseOptions,
+  opts: SseOptions & { format?: SseFormat<T> },
 ): ReadableStream<Uint8Array> {
+  const format = (opts.format ?? OPENAI_SSE) as SseFormat<T>;
   let pending: Promise<IteratorResult<readonly T[]>> | undefined;
   let lastEvent = Date.now();
   let ended = false;
@@ -150,7 +177,7 @@ export function toSseStream<T>(
           });
         }
         quietSince = Date.now();
-        controller.enqueue(KEEPALIVE);
+        controller.enqueue(format.keepalive);
         return;
       }
       pending = undefined;
@@ -158,16 +185,16 @@ export function toSseStream<T>(
       quietSince = lastEvent;
       if (result.done) {
         stopTimer();
-        controller.enqueue(DONE);
+        if (format.done.length > 0) controller.enqueue(format.done);
         controller.close();
         end({ cancelled: false });
         return;
       }
-      if (result.value.length > 0) controller.enqueue(sseFrames(result.value));
+      if (result.value.length > 0) controller.enqueue(format.frames(result.value));
     } catch (err) {
       stopTimer();
-      const error = toGatewayError(err);
-      controller.enqueue(sseFrame(error.toBody()));
+      const { bytes, error } = format.error(err);
+      controller.enqueue(bytes);
       controller.close();
       end({ error, cancelled: false });
     }

@@ -198,7 +198,7 @@ export async function handleInvokeStream(call: Call): Promise<Response> {
 
 /** CountTokens: the same deterministic count Converse / InvokeModel report as inputTokens. */
 export async function handleCountTokens(call: Call): Promise<Response> {
-  call.state.catalog.resolveRuntimeModel(call.modelId);
+  call.state.catalog.resolveCountTokensModel(call.modelId);
   const body = call.record.body;
   const input = isRecord(body) && isRecord(body.input) ? body.input : {};
   if (isRecord(input.converse)) {

@@ -13,6 +13,7 @@ function digest(s: string): Buffer {
 }
 
 /**
+ * Accepts `Authorization: Bearer KEY` and, for Anthropic clients, `x-api-key: KEY`.
  * @param keys accepted keys; when empty, authentication is off
  */
 export function bearerAuth(keys: readonly string[]): MiddlewareHandler {
@@ -21,13 +22,14 @@ export function bearerAuth(keys: readonly string[]): MiddlewareHandler {
     if (digests.length === 0) return next();
     const header = c.req.header("authorization") ?? "";
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-    if (!m?.[1]) {
+    const key = m?.[1] ?? c.req.header("x-api-key");
+    if (!key?.trim()) {
       throw new GatewayError(401, "Missing API key: send 'Authorization: Bearer <key>'.", {
         code: "missing_api_key",
         headers: { "www-authenticate": "Bearer" },
       });
     }
-    const given = digest(m[1].trim());
+    const given = digest(key.trim());
     // Compare against every key, without stopping early.
     let ok = false;
     for (const d of digests) ok = timingSafeEqual(d, given) || ok;

@@ -29,6 +29,8 @@ export class RequestObs {
   /** Milliseconds from arrival to the first content delta of a stream. */
   ttftMs: number | undefined;
   bedrockRequestId: string | undefined;
+  /** Claude Code's `x-claude-code-session-id`, for attribution in the access log. */
+  sessionId: string | undefined;
   /** An error that ended a stream after its 200 was sent. */
   streamError: GatewayError | undefined;
   /** The client went away before the stream ended. */

@@ -23,6 +23,16 @@ function toModel(entry: CatalogEntry, id = entry.id): OpenAIModel {
   return { id, object: "model", created: entry.created, owned_by: entry.ownedBy };
 }
 
+/** Anthropic's model object, for clients that send `anthropic-version`. */
+function toAnthropicModel(entry: CatalogEntry, id = entry.id) {
+  return {
+    type: "model" as const,
+    id,
+    display_name: id,
+    created_at: new Date(entry.created * 1000).toISOString(),
+  };
+}
+
 export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   const { catalog, config, logger } = deps;
   const app = new Hono<AppEnv>();
@@ -30,6 +40,18 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   app.get("/models", (c) => {
     const snapshot = catalog.current();
     if (!snapshot) throw new CatalogUnavailableError();
+    if (c.req.header("anthropic-version") !== undefined) {
+      // Anthropic's list shape (one page: the catalog is in memory).
+      const data = snapshot.entries
+        .filter((e) => e.type === "chat")
+        .map((e) => toAnthropicModel(e));
+      return c.json({
+        data,
+        has_more: false,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      });
+    }
     return c.json({ object: "list", data: snapshot.entries.map((e) => toModel(e)) });
   });
 
@@ -56,7 +78,9 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   app.get("/models/:id{.+}", (c) => {
     const id = c.req.param("id");
     // An alias answers under its own name: that is the id the client uses.
-    return c.json(toModel(findModel(catalog, config.modelAliases, id), id));
+    const entry = findModel(catalog, config.modelAliases, id);
+    if (c.req.header("anthropic-version") !== undefined) return c.json(toAnthropicModel(entry, id));
+    return c.json(toModel(entry, id));
   });
 
   app.all("/models", methodNotAllowed(["GET"]));

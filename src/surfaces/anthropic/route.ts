@@ -1,0 +1,162 @@
+/**
+ * POST /messages (Claude Code calls /v1/messages?beta=true: the query is
+ * tolerated) and POST /messages/count_tokens, mounted under /v1 and /api/v1.
+ *
+ * Claude models go to Bedrock natively (native.ts); other models need the
+ * Converse core and are refused with a clear 400 until it serves them.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppDeps, AppEnv } from "../../app";
+import { toSseStream } from "../../chat/sse";
+import { GatewayError, InvalidRequestError } from "../../errors";
+import { headerSafe } from "../../headers";
+import { requireJson } from "../../middleware/json-body";
+import { methodNotAllowed } from "../../routes/method-not-allowed";
+import { jsonBody } from "../../validation";
+import { parseBetaHeader, toNativeBody } from "./betas";
+import { type AnthropicTarget, resolveAnthropicModel } from "./models";
+import { converseUsage, invokeMessage, invokeStream } from "./native";
+import { countTokensRequestSchema, messagesRequestSchema } from "./schema";
+import { ANTHROPIC_SSE } from "./sse";
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+};
+
+/** Paths whose errors are rendered in Anthropic's shape. */
+export function isAnthropicPath(path: string): boolean {
+  return /^\/(api\/)?v1\/messages(\/|$)/.test(path) || path.startsWith("/model/");
+}
+
+function requireNative(target: AnthropicTarget, model: string): void {
+  if (!target.native) {
+    throw new InvalidRequestError(
+      `model: '${model}' is not a Claude model; the Anthropic Messages API serves Claude models on this gateway.`,
+      "model",
+      "model_not_supported",
+    );
+  }
+}
+
+export function anthropicRoute(deps: AppDeps): Hono<AppEnv> {
+  const { config } = deps;
+  const app = new Hono<AppEnv>();
+
+  const invoker = () => {
+    if (!deps.native) {
+      throw new GatewayError(501, "This gateway has no native Bedrock transport configured.", {
+        code: "not_configured",
+      });
+    }
+    return deps.native;
+  };
+
+  app.post("/messages", requireJson(), jsonBody(messagesRequestSchema), async (c) => {
+    const req = c.req.valid("json");
+    const obs = c.var.obs;
+    obs.sessionId = c.req.header("x-claude-code-session-id");
+    const target = resolveAnthropicModel(deps, req.model);
+    obs.model = target.id;
+    requireNative(target, req.model);
+    const { body, warnings } = toNativeBody(req, parseBetaHeader(c.req.header("anthropic-beta")));
+    if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
+    const call = { modelId: target.id, body, clientModel: req.model };
+    // Bun's idle timer would cut a slow model; our own timeouts govern instead.
+    c.env?.server?.timeout(c.req.raw, 0);
+
+    if (!req.stream) {
+      const signal = AbortSignal.any([
+        c.req.raw.signal,
+        AbortSignal.timeout(config.requestTimeoutMs),
+        obs.shutdownSignal,
+      ]);
+      const out = await invokeMessage(invoker(), call, signal).catch((err: unknown) => {
+        throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
+      });
+      obs.recordUsage(converseUsage(out.message.usage));
+      obs.bedrockRequestId = out.requestId;
+      return c.json(out.message);
+    }
+
+    const upstream = new AbortController();
+    const abort = () => upstream.abort();
+    c.req.raw.signal.addEventListener("abort", abort, { once: true });
+    const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
+    let lastUpstreamEvent = Date.now();
+    let inputUsage: unknown;
+    const tap = {
+      onEvent(type: string, value: Record<string, unknown>) {
+        lastUpstreamEvent = Date.now();
+        if (type === "message_start") {
+          const message = value.message as { usage?: unknown } | undefined;
+          inputUsage = message?.usage;
+        } else if (
+          obs.ttftMs === undefined &&
+          (type === "content_block_delta" || type === "content_block_start")
+        ) {
+          obs.ttftMs = performance.now() - obs.startedAt;
+        } else if (type === "message_delta") {
+          const usage = { ...(inputUsage as object), ...(value.usage as object) };
+          obs.recordUsage(converseUsage(usage));
+        }
+      },
+    };
+    let stream: Awaited<ReturnType<typeof invokeStream>>;
+    try {
+      stream = await invokeStream(invoker(), call, upstream.signal, tap);
+    } finally {
+      clearTimeout(firstEventTimer);
+    }
+    obs.bedrockRequestId = stream.requestId;
+    const sse = toSseStream(stream.events, {
+      keepaliveMs: config.streamKeepaliveMs,
+      idleTimeoutMs: config.streamIdleTimeoutMs,
+      lastActivity: () => lastUpstreamEvent,
+      abort,
+      shutdown: obs.shutdownSignal,
+      format: ANTHROPIC_SSE,
+      onEnd: (outcome) => {
+        c.req.raw.signal.removeEventListener("abort", abort);
+        obs.endStream(outcome);
+      },
+    });
+    obs.beginStream();
+    return c.body(sse, 200, SSE_HEADERS);
+  });
+
+  app.post(
+    "/messages/count_tokens",
+    requireJson(),
+    jsonBody(countTokensRequestSchema),
+    async (c) => {
+      const req = c.req.valid("json");
+      const target = resolveAnthropicModel(deps, req.model);
+      c.var.obs.model = target.id;
+      requireNative(target, req.model);
+      const { body, warnings } = toNativeBody(
+        { max_tokens: 1, ...req },
+        parseBetaHeader(c.req.header("anthropic-beta")),
+      );
+      if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
+      const signal = AbortSignal.any([
+        c.req.raw.signal,
+        AbortSignal.timeout(config.requestTimeoutMs),
+      ]);
+      // CountTokens takes foundation-model ids, never inference profiles.
+      const inputTokens = await invoker().countTokens(
+        target.foundationModelId,
+        JSON.stringify(body),
+        signal,
+      );
+      return c.json({ input_tokens: inputTokens });
+    },
+  );
+
+  app.all("/messages", methodNotAllowed(["POST"]));
+  app.all("/messages/count_tokens", methodNotAllowed(["POST"]));
+  return app;
+}
