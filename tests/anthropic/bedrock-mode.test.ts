@@ -74,7 +74,8 @@ describe("Bedrock mode", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("x-gateway-warnings")).toContain("claude-code-20250219");
     expect(
-      (stack.emu.requests.at(-1)?.body as { anthropic_beta: string[] }).anthropic_beta,
+      (stack.emu.requests.at(-1)?.body as { anthropic_beta?: string[] } | undefined)
+        ?.anthropic_beta,
     ).toEqual(["interleaved-thinking-2025-05-14"]);
   });
 

@@ -139,8 +139,10 @@ describe.each(["messages", "bedrock"] as const)("claude -p, %s mode", (mode) => 
     const calls = modelCalls();
     expect(calls).toHaveLength(2);
     // The second call carries the first answer's signed thinking block back, then the result.
-    const messages = (calls[1]?.body as { messages: Array<{ role: string; content: unknown }> })
-      .messages;
+    const second = calls[1]?.body as
+      | { messages: Array<{ role: string; content: unknown }> }
+      | undefined;
+    const messages = second?.messages ?? [];
     const assistant = messages.at(-2);
     expect(assistant?.role).toBe("assistant");
     const blocks = assistant?.content as Array<Record<string, unknown>>;
