@@ -60,7 +60,10 @@ export interface FilePart {
   fileId?: string;
   /** Plain text content (Anthropic's `source: {type:"text"}`). */
   text?: string;
+  /** The part in the request (`messages[0].content[1]`). */
   param: string;
+  /** Where its fields sit (`messages[0].content[1].file`); errors name `.file_data`, `.file_id`. */
+  fieldParam: string;
 }
 
 /** A call of a tool by the assistant (in the history, or in a result). */

@@ -91,6 +91,8 @@ export interface Limits {
   /** The name the client gave the limit (`max_tokens`, `max_output_tokens`), for errors. */
   maxTokensParam?: string;
   stopSequences?: string[];
+  /** The name the client gave the stop sequences (`stop`, `stop_sequences`), for errors. */
+  stopSequencesParam?: string;
 }
 
 export interface Sampling {

@@ -1,82 +1,35 @@
 /**
- * Prompt caching: cache breakpoints from the request → Converse `cachePoint`
- * blocks.
+ * Prompt caching: the conversation's cache points → Converse `cachePoint`
+ * blocks, the defaults, the model's support and Bedrock's limit.
  *
  * Where a breakpoint comes from:
- * - `cache_control: {type:"ephemeral", ttl?:"5m"|"1h"}` (Anthropic's, which
- *   LangChain, LiteLLM and others send) on a content part, on a whole message,
- *   or on a tool;
- * - OpenAI's `prompt_cache_breakpoint` on a content part (any object, e.g.
- *   `{mode:"explicit"}`), or on a message or tool;
- * - when the request has none: ENABLE_PROMPT_CACHING (or the reference
- *   gateway's per-request `prompt_caching: {system, messages}`, which wins)
- *   puts one after the system prompt and one at the end of the last user turn.
+ * - a cache-point part in the system prompt or a turn (placed by the messages
+ *   pass), or a cache mark on a tool (placed here, after that tool);
+ * - when the request has none: ENABLE_PROMPT_CACHING (or the per-request
+ *   `promptCaching: {system, messages}` control, which wins) puts one after
+ *   the system prompt and one at the end of the last user turn.
  *
- * Each becomes `{cachePoint:{type:"default"}}` right after the part it marks
- * (assistant parts: after the assistant's text). Models without prompt caching
- * get none (with a warning when the client asked). Bedrock takes at most four:
- * the last four, in prompt order (tools, system, messages), are kept.
+ * Models without prompt caching get none (with a warning when the client
+ * asked). Bedrock takes at most four: the last four, in prompt order (tools,
+ * system, messages), are kept.
  *
  * @module
  */
 import type {
-  CachePointBlock,
   ContentBlock,
   Message,
   SystemContentBlock,
   Tool,
 } from "@aws-sdk/client-bedrock-runtime";
-import { z } from "zod";
+import type { Conversation } from "../conversation";
 import { InvalidRequestError } from "../errors";
+import { isRecord } from "../json";
 import type { ModelCapabilities } from "../models/capabilities";
-import { nativeParam } from "./native-controls";
-import type { ChatRequest } from "./schema";
-import type { ConverseInput } from "./to-converse";
+import { type ConverseInput, copyInput, type Pass } from "./input";
+import { pushCachePoint } from "./messages";
 
 /** Bedrock's limit of cache points per request. */
 export const MAX_CACHE_POINTS = 4;
-
-const cacheControlSchema = z
-  .object({ type: z.literal("ephemeral"), ttl: z.enum(["5m", "1h"]).optional() })
-  .loose();
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/**
- * The cache point a part, message or tool asks for, if any.
- * @throws InvalidRequestError for a malformed marker
- */
-export function cachePointOf(holder: unknown, param: string): CachePointBlock | undefined {
-  if (!isRecord(holder)) return undefined;
-  const control = holder.cache_control;
-  const breakpoint = holder.prompt_cache_breakpoint;
-  if (control != null) {
-    const parsed = cacheControlSchema.safeParse(control);
-    if (!parsed.success) {
-      throw new InvalidRequestError(
-        `${param}.cache_control must be {"type":"ephemeral"} with an optional ttl of "5m" or "1h".`,
-        `${param}.cache_control`,
-        "invalid_value",
-      );
-    }
-    return parsed.data.ttl ? { type: "default", ttl: parsed.data.ttl } : { type: "default" };
-  }
-  if (breakpoint != null) {
-    if (!isRecord(breakpoint)) {
-      throw new InvalidRequestError(
-        `${param}.prompt_cache_breakpoint must be an object.`,
-        `${param}.prompt_cache_breakpoint`,
-        "invalid_value",
-      );
-    }
-    return { type: "default" };
-  }
-  return undefined;
-}
 
 type CacheableBlock = ContentBlock | SystemContentBlock | Tool;
 
@@ -85,75 +38,54 @@ function isCachePoint(b: CacheableBlock | undefined): boolean {
 }
 
 /**
- * Appends the cache point `holder` asks for after the blocks so far. Nothing
- * is added to an empty list (there is nothing to cache yet) or after another
- * cache point.
+ * The last pass: tool breakpoints, the default breakpoints, the model's
+ * support and Bedrock's limit of four (it counts every cache point).
  */
-export function pushCachePoint<T extends CacheableBlock>(
-  blocks: T[],
-  holder: unknown,
-  param: string,
-): void {
-  const point = cachePointOf(holder, param);
-  if (!point || blocks.length === 0 || isCachePoint(blocks[blocks.length - 1])) return;
-  blocks.push({ cachePoint: point } as T);
-}
-
-export interface CachingContext {
-  caps: ModelCapabilities;
-  /** ENABLE_PROMPT_CACHING. */
-  enabledByDefault: boolean;
-}
-
-/**
- * Final pass over the translated input: tool breakpoints, the default
- * breakpoints, the model's support and Bedrock's limit of four.
- */
-export function applyPromptCaching(
-  req: ChatRequest,
-  input: ConverseInput,
-  ctx: CachingContext,
-  warnings: string[],
-): void {
+export const cachingPass: Pass = (input, conv, ctx) => {
+  const warnings: string[] = [];
   const { caps } = ctx;
-  const asked = addToolCachePoints(req, input, caps, warnings) || countCachePoints(input) > 0;
+  const next = copyInput(input);
+  const asked = addToolCachePoints(conv, next, caps, warnings) || countCachePoints(next) > 0;
   if (!caps.promptCache) {
-    if (removeCachePoints(input) > 0 || asked)
+    if (removeCachePoints(next) > 0 || asked)
       warnings.push("prompt caching ignored: this model does not support cache points");
-    return;
+    return { input: next, warnings };
   }
-  if (!asked) addDefaultCachePoints(req, input, ctx.enabledByDefault);
-  enforceLimit(input, warnings);
-}
+  if (!asked) addDefaultCachePoints(conv, next, ctx.defaults?.promptCaching ?? false);
+  enforceLimit(next, warnings);
+  return { input: next, warnings };
+};
 
-/** Breakpoints on `tools[i]` (top level or inside `function`). @returns whether any was asked for */
+/** Breakpoints on tools. @returns whether any was asked for */
 function addToolCachePoints(
-  req: ChatRequest,
+  conv: Conversation,
   input: ConverseInput,
   caps: ModelCapabilities,
   warnings: string[],
 ): boolean {
   let asked = false;
   const specs = input.toolConfig?.tools;
-  (req.tools ?? []).forEach((tool, i) => {
-    const point =
-      cachePointOf(tool, `tools[${i}]`) ?? cachePointOf(tool.function, `tools[${i}].function`);
-    if (!point) return;
+  for (const tool of conv.tools) {
+    const point = tool.cache;
+    if (!point) continue;
     asked = true;
-    if (!specs || !caps.promptCache) return;
+    if (!specs || !caps.promptCache) continue;
     if (!caps.promptCacheTools) {
       warnings.push("cache_control on tools ignored: this model caches system and messages only");
-      return;
+      continue;
     }
-    const at = specs.findIndex((t) => t.toolSpec?.name === tool.function.name);
-    if (at >= 0 && !isCachePoint(specs[at + 1])) specs.splice(at + 1, 0, { cachePoint: point });
-  });
+    const at = specs.findIndex((t) => t.toolSpec?.name === tool.name);
+    const cachePoint = point.ttl
+      ? { type: "default" as const, ttl: point.ttl }
+      : { type: "default" as const };
+    if (at >= 0 && !isCachePoint(specs[at + 1])) specs.splice(at + 1, 0, { cachePoint });
+  }
   return asked;
 }
 
 /** Whether the default applies: `prompt_caching.system` / `.messages` override the setting. */
-function defaultFor(req: ChatRequest, part: "system" | "messages", enabled: boolean): boolean {
-  const found = nativeParam(req, "prompt_caching");
+function defaultFor(conv: Conversation, part: "system" | "messages", enabled: boolean): boolean {
+  const found = conv.bedrock.promptCaching;
   if (found && !isRecord(found.value)) {
     throw new InvalidRequestError(
       "prompt_caching must be an object like {system: true, messages: true}.",
@@ -165,13 +97,12 @@ function defaultFor(req: ChatRequest, part: "system" | "messages", enabled: bool
   return typeof value === "boolean" ? value : enabled;
 }
 
-function addDefaultCachePoints(req: ChatRequest, input: ConverseInput, enabled: boolean): void {
-  if (input.system && input.system.length > 0 && defaultFor(req, "system", enabled))
-    pushCachePoint(input.system, { cache_control: { type: "ephemeral" } }, "system");
-  if (!defaultFor(req, "messages", enabled)) return;
+function addDefaultCachePoints(conv: Conversation, input: ConverseInput, enabled: boolean): void {
+  if (input.system && input.system.length > 0 && defaultFor(conv, "system", enabled))
+    pushCachePoint(input.system, { type: "cache-point" });
+  if (!defaultFor(conv, "messages", enabled)) return;
   const lastUser = [...(input.messages ?? [])].reverse().find((m) => m.role === "user");
-  if (lastUser?.content)
-    pushCachePoint(lastUser.content, { cache_control: { type: "ephemeral" } }, "messages");
+  if (lastUser?.content) pushCachePoint(lastUser.content, { type: "cache-point" });
 }
 
 /** Every list a cache point can sit in, in prompt order. */

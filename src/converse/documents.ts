@@ -1,7 +1,7 @@
 /**
- * OpenAI `file` content parts → Converse document (or image) blocks. Pure.
+ * File parts → Converse document (or image) blocks. Pure.
  *
- * `file_data` may be a data: URL or raw base64 (OpenAI's SDKs send either).
+ * The data may be a data: URL or raw base64 (OpenAI's SDKs send either).
  * The format comes from the filename's extension, then the media type, then
  * the bytes; binary formats must carry their magic bytes so a mislabelled
  * upload is a clear 400 here rather than a Bedrock error. `file_id` has no
@@ -10,12 +10,10 @@
  * @module
  */
 import type { ContentBlock, DocumentFormat } from "@aws-sdk/client-bedrock-runtime";
+import type { FilePart } from "../conversation";
 import { InvalidRequestError } from "../errors";
 import type { ModelCapabilities } from "../models/capabilities";
 import { parseDataUrl, sniffImageFormat } from "./images";
-import type { UserContentPart } from "./schema";
-
-type FilePart = Extract<UserContentPart, { type: "file" }>;
 
 const BY_EXTENSION: Record<string, DocumentFormat> = {
   pdf: "pdf",
@@ -104,24 +102,30 @@ function uniqueName(base: string, used: DocumentNames): string {
   return name;
 }
 
+/**
+ * @param used document names taken so far in this request (updated)
+ */
 export function fileBlock(
   part: FilePart,
-  param: string,
   caps: ModelCapabilities,
   used: DocumentNames,
 ): ContentBlock {
-  const { file_data: data, file_id: id, filename } = part.file;
+  const { param, fieldParam, fileId: id, filename } = part;
+  const data =
+    part.text !== undefined
+      ? `data:text/plain;base64,${Buffer.from(part.text, "utf8").toString("base64")}`
+      : part.data;
   if (id != null && data == null) {
     throw new InvalidRequestError(
       "file_id is not supported: this gateway has no files API. Send the file inline as file_data.",
-      `${param}.file.file_id`,
+      `${fieldParam}.file_id`,
       "unsupported_parameter",
     );
   }
   if (data == null || data === "") {
-    throw new InvalidRequestError("A file part needs file_data.", `${param}.file`, "invalid_value");
+    throw new InvalidRequestError("A file part needs file_data.", fieldParam, "invalid_value");
   }
-  const { mime, bytes } = decodeFileData(data, `${param}.file.file_data`);
+  const { mime, bytes } = decodeFileData(data, `${fieldParam}.file_data`);
   const image = sniffImageFormat(bytes);
   if (image && (mime === "" || mime.startsWith("image/"))) {
     if (!caps.imageInput) {
@@ -148,7 +152,7 @@ export function fileBlock(
   if (!format) {
     throw new InvalidRequestError(
       `Unsupported file type '${ext ?? (mime || "unknown")}': use pdf, csv, doc, docx, xls, xlsx, html, txt or md.`,
-      `${param}.file`,
+      fieldParam,
       "unsupported_file_type",
     );
   }
@@ -156,7 +160,7 @@ export function fileBlock(
   if (magic && !startsWith(bytes, magic)) {
     throw new InvalidRequestError(
       `The file content is not a valid ${format} file.`,
-      `${param}.file.file_data`,
+      `${fieldParam}.file_data`,
       "invalid_file_data",
     );
   }

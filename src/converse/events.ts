@@ -1,35 +1,31 @@
 /**
- * Bedrock ConverseStream events → OpenAI ChatCompletionChunks, as an async
- * generator. Pure apart from pulling the upstream iterator: no framing, no
- * timers, no HTTP. SSE framing is a separate step (`sse.ts`).
+ * Bedrock ConverseStream events → neutral stream events, as a synchronous
+ * state machine, and the fused per-event loop that drives a surface encoder
+ * with them. Pure apart from pulling the upstream iterator: no framing, no
+ * timers, no HTTP (SSE framing is src/http/sse.ts).
  *
- * Rules the generator enforces:
- * - the role comes once, on the first chunk;
- * - tool calls get dense indexes 0, 1, 2… in arrival order, whatever text or
- *   reasoning blocks come before them; the first delta of a call carries id,
- *   type and name;
- * - exactly one chunk carries finish_reason, emitted once `metadata` (the last
- *   event) has arrived; a usage chunk with `choices: []` follows only when asked;
- * - an upstream that ends without messageStop and metadata is an error, never a
- *   success (a dropped connection can end the SDK's iterator silently).
+ * Rules enforced here, for every surface:
+ * - empty text and reasoning deltas are dropped; a tool delta only counts
+ *   after its block's contentBlockStart (Bedrock always sends one);
+ * - `finish` is emitted once `metadata` (the last event) has arrived, with the
+ *   stop reason of messageStop;
+ * - an upstream that ends without messageStop and metadata is an error, never
+ *   a success (a dropped connection can end the SDK's iterator silently);
+ * - exception events throw (the SDK throws them itself; the raw transport
+ *   may hand them over as events).
  *
  * @module
  */
-import type { ConverseStreamOutput, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
+import type {
+  ConverseStreamOutput,
+  ReasoningContentBlockDelta,
+} from "@aws-sdk/client-bedrock-runtime";
 import type { EventBatches } from "../bedrock/runtime";
+import type { EventSink, StreamEvent } from "../conversation";
 import { fromBedrockError, GatewayError } from "../errors";
-import { type CompletionMeta, finishReason, toUsage } from "./from-converse";
-import { responseExtras } from "./native-controls";
-import { ThinkingStream } from "./reasoning";
-import type { ChatCompletionChunk, ChunkDelta, FinishReason } from "./types";
+import { finishReasonOf, providerDetailsOf, usageOf } from "./result";
 
-export interface StreamOptions {
-  includeUsage: boolean;
-  /** Called for every upstream event, including those that yield no chunk (idle tracking). */
-  onEvent?: () => void;
-}
-
-/** Thrown when Bedrock's stream ends before its final events. */
+/** Thrown when Bedrock's stream ends before the response was complete. */
 export class IncompleteStreamError extends GatewayError {
   override name = "IncompleteStreamError";
   constructor() {
@@ -39,123 +35,88 @@ export class IncompleteStreamError extends GatewayError {
   }
 }
 
+function base64(bytes: Uint8Array | string): string {
+  return typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("base64");
+}
+
 /**
- * The translator as a synchronous state machine: one upstream event in, the
- * chunks it makes (usually zero or one) appended to `out`. Pure: no I/O, no
- * timers, no awaits, so the streaming path can run it inside a single loop
- * (see {@link chunkBatches}) instead of stacking one async generator per stage.
- *
+ * One Converse event in, the neutral events it makes out to `sink`.
  * `push` throws a raw Bedrock-style error for exception events and
- * {@link IncompleteStreamError} for a metadata event without messageStop;
- * callers map errors with `fromBedrockError`. `end` throws when upstream ended
- * before its final events.
+ * {@link IncompleteStreamError} for metadata without messageStop; `end`
+ * throws when upstream ended before its final events.
  */
-export class ChunkTranslator {
-  #roleSent = false;
-  /** contentBlockIndex → dense tool-call index. */
-  readonly #toolIndex = new Map<number, number>();
+export class ConverseEventMapper {
+  readonly #toolBlocks = new Set<number>();
   #stopReason: string | undefined;
+  #responseFields: unknown;
   #stopped = false;
   #finished = false;
-  readonly #thinking = new ThinkingStream();
-  #responseFields: unknown;
 
-  constructor(
-    private readonly meta: CompletionMeta,
-    private readonly includeUsage: boolean,
-  ) {}
+  constructor(private readonly sink: EventSink) {}
 
-  #chunk(delta: ChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk {
-    const c: ChatCompletionChunk = {
-      id: this.meta.id,
-      object: "chat.completion.chunk",
-      created: this.meta.created,
-      model: this.meta.model,
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-    };
-    // OpenAI: with include_usage, every chunk but the last carries usage: null.
-    if (this.includeUsage) c.usage = null;
-    return c;
-  }
-
-  #withRole(delta: ChunkDelta): ChunkDelta {
-    if (this.#roleSent) return delta;
-    this.#roleSent = true;
-    return { role: "assistant", content: "", refusal: null, ...delta };
-  }
-
-  push(ev: ConverseStreamOutput, out: ChatCompletionChunk[]): void {
+  push(ev: ConverseStreamOutput): void {
+    const sink = this.sink;
     if (ev.contentBlockDelta) {
       const { delta, contentBlockIndex } = ev.contentBlockDelta;
+      const index = contentBlockIndex ?? -1;
       if (delta?.text !== undefined) {
-        if (delta.text !== "") out.push(this.#chunk(this.#withRole({ content: delta.text })));
+        if (delta.text !== "") sink.push({ type: "text-delta", index, text: delta.text });
       } else if (delta?.reasoningContent) {
-        const d = this.#thinking.delta(contentBlockIndex ?? -1, delta.reasoningContent);
-        if (d) out.push(this.#chunk(this.#withRole(d)));
+        this.#reasoning(index, delta.reasoningContent);
       } else if (delta?.toolUse) {
-        const index = this.#toolIndex.get(contentBlockIndex ?? -1);
-        // Bedrock always opens a tool block with contentBlockStart; a delta without one is ignored.
-        if (index !== undefined && delta.toolUse.input) {
-          out.push(
-            this.#chunk(
-              this.#withRole({
-                tool_calls: [{ index, function: { arguments: delta.toolUse.input } }],
-              }),
-            ),
-          );
-        }
+        if (this.#toolBlocks.has(index) && delta.toolUse.input)
+          sink.push({ type: "tool-call-delta", index, delta: delta.toolUse.input });
       }
-      // Other deltas (signatures, citations, images) carry nothing for this shape.
+      // Other deltas (citations, images) carry nothing the surfaces use yet.
     } else if (ev.messageStart) {
-      if (!this.#roleSent) out.push(this.#chunk(this.#withRole({})));
+      sink.push({ type: "message-start" });
     } else if (ev.contentBlockStart) {
       const tool = ev.contentBlockStart.start?.toolUse;
       if (tool) {
-        const index = this.#toolIndex.size;
-        this.#toolIndex.set(ev.contentBlockStart.contentBlockIndex ?? -1, index);
-        out.push(
-          this.#chunk(
-            this.#withRole({
-              tool_calls: [
-                {
-                  index,
-                  id: tool.toolUseId ?? "",
-                  type: "function",
-                  function: { name: tool.name ?? "", arguments: "" },
-                },
-              ],
-            }),
-          ),
-        );
+        const index = ev.contentBlockStart.contentBlockIndex ?? -1;
+        this.#toolBlocks.add(index);
+        sink.push({
+          type: "tool-call-start",
+          index,
+          id: tool.toolUseId ?? "",
+          name: tool.name ?? "",
+        });
       }
     } else if (ev.contentBlockStop) {
-      // Nothing to say: the next block (or the finish chunk) follows.
+      sink.push({ type: "block-end", index: ev.contentBlockStop.contentBlockIndex ?? -1 });
     } else if (ev.messageStop) {
       this.#stopped = true;
       this.#stopReason = ev.messageStop.stopReason;
       this.#responseFields = ev.messageStop.additionalModelResponseFields;
     } else if (ev.metadata) {
-      const usage: TokenUsage | undefined = ev.metadata.usage;
       if (!this.#stopped) throw new IncompleteStreamError();
       this.#finished = true;
-      // service_tier and Bedrock's trace / response fields ride on the last chunks.
-      const extras = responseExtras({
+      const provider = providerDetailsOf({
         trace: ev.metadata.trace,
         serviceTier: ev.metadata.serviceTier,
         additionalModelResponseFields: this.#responseFields,
       });
-      out.push({
-        ...this.#chunk(this.#withRole({}), finishReason(this.#stopReason)),
-        ...extras,
+      sink.push({
+        type: "finish",
+        ...finishReasonOf(this.#stopReason),
+        usage: usageOf(ev.metadata.usage),
+        provider,
       });
-      if (this.includeUsage) {
-        out.push({ ...this.#chunk({}), choices: [], usage: toUsage(usage), ...extras });
-      }
     } else {
       const member = Object.keys(ev).find((k) => k !== "$unknown");
       const payload = member ? (ev as unknown as Record<string, unknown>)[member] : undefined;
       if (member?.endsWith("Exception"))
         throw Object.assign(new Error(messageOf(payload)), { name: member });
+    }
+  }
+
+  #reasoning(index: number, d: ReasoningContentBlockDelta): void {
+    if (d.text !== undefined) {
+      if (d.text !== "") this.sink.push({ type: "reasoning-delta", index, text: d.text });
+    } else if (d.signature !== undefined) {
+      this.sink.push({ type: "reasoning-signature", index, signature: d.signature });
+    } else if (d.redactedContent !== undefined) {
+      this.sink.push({ type: "redacted-reasoning", index, data: base64(d.redactedContent) });
     }
   }
 
@@ -165,48 +126,54 @@ export class ChunkTranslator {
   }
 }
 
-/** Synchronous per-event stages run before translation, in order. */
-export interface EventStages {
-  /** Sees every upstream event (observability: time to first token, usage). */
-  tap?: (ev: ConverseStreamOutput) => void;
-  /** Rewrites the event sequence (structured output); absent = events pass as they are. */
-  adapter?: EventAdapter;
-}
-
-/** A synchronous event → events rewriter (see structured-output.ts). */
-export interface EventAdapter {
-  push(ev: ConverseStreamOutput, emit: (ev: ConverseStreamOutput) => void): void;
-  end(emit: (ev: ConverseStreamOutput) => void): void;
+function messageOf(payload: unknown): string {
+  if (typeof payload === "object" && payload !== null && "message" in payload)
+    return String(payload.message);
+  return "";
 }
 
 /**
- * The whole per-event path of a streamed chat completion in one async
- * generator: upstream event → tap → adapter → translator, yielding the chunks
- * of each upstream event together (never an empty batch), or of every event
- * of one network read when the transport hands them over in batches. One await per
- * upstream event instead of one per stage (measured in bench/README.md);
- * chunks made before a failure go out before the error.
+ * A surface's stream encoder: neutral events in, wire items (chunks, named
+ * events) appended to the batch being built.
  */
-export async function* chunkBatches(
+export interface StreamEncoder<T> {
+  push(event: StreamEvent, out: T[]): void;
+}
+
+/** Synchronous per-event hooks of the loop. */
+export interface EventHooks {
+  /** Sees every upstream event (observability: time to first token, usage; idle tracking). */
+  tap?: (ev: ConverseStreamOutput) => void;
+  /** Wraps the encoder's sink (structured output's adapter); absent = events pass as they are. */
+  adapt?: (sink: EventSink) => EventSink & { end?: () => void };
+}
+
+/**
+ * The whole per-event path of a stream in one async generator: upstream
+ * event → tap → mapper → adapter → encoder, yielding the wire items of each
+ * upstream event together (never an empty batch), or of every event of one
+ * network read when the transport hands them over in batches. One await per
+ * upstream event instead of one per stage (measured in bench/README.md);
+ * items made before a failure go out before the error, which is thrown as a
+ * GatewayError.
+ */
+export async function* encodeBatches<T>(
   events: AsyncIterable<ConverseStreamOutput> & Partial<EventBatches>,
-  meta: CompletionMeta,
-  opts: StreamOptions & EventStages,
-): AsyncGenerator<ChatCompletionChunk[]> {
-  const translator = new ChunkTranslator(meta, opts.includeUsage);
-  const { tap, adapter, onEvent } = opts;
-  let out: ChatCompletionChunk[] = [];
-  const translate = (ev: ConverseStreamOutput) => {
-    onEvent?.();
-    translator.push(ev, out);
-  };
+  encoder: StreamEncoder<T>,
+  hooks: EventHooks = {},
+): AsyncGenerator<T[]> {
+  let out: T[] = [];
+  const encode: EventSink = { push: (ev) => encoder.push(ev, out) };
+  const sink: EventSink & { end?: () => void } = hooks.adapt ? hooks.adapt(encode) : encode;
+  const mapper = new ConverseEventMapper(sink);
+  const { tap } = hooks;
   const step = (ev: ConverseStreamOutput) => {
     tap?.(ev);
-    if (adapter) adapter.push(ev, translate);
-    else translate(ev);
+    mapper.push(ev);
   };
   try {
     if (events.batches) {
-      // Every event of a network read at once: their chunks go out as one write.
+      // Every event of a network read at once: their items go out as one write.
       const batches = events.batches();
       try {
         for (;;) {
@@ -233,18 +200,12 @@ export async function* chunkBatches(
         }
       }
     }
-    adapter?.end(translate);
+    sink.end?.();
   } catch (err) {
-    // Chunks made before the failure still go out first, as with one generator per stage.
+    // Items made before the failure still go out first.
     if (out.length > 0) yield out;
     throw fromBedrockError(err);
   }
   if (out.length > 0) yield out;
-  translator.end();
-}
-
-function messageOf(payload: unknown): string {
-  if (typeof payload === "object" && payload !== null && "message" in payload)
-    return String(payload.message);
-  return "";
+  mapper.end();
 }

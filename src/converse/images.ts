@@ -1,10 +1,12 @@
 /**
- * Image bytes → Converse image blocks. Pure: data: URLs only; http(s) URLs
- * are fetched beforehand by `media.ts` and arrive here as data: URLs.
+ * Image parts → Converse image blocks. Pure: data: URLs, base64 and bytes;
+ * http(s) URLs are fetched beforehand by `media.ts` and arrive here as
+ * data: URLs.
  *
  * @module
  */
-import type { ImageFormat } from "@aws-sdk/client-bedrock-runtime";
+import type { ContentBlock, ImageFormat } from "@aws-sdk/client-bedrock-runtime";
+import type { ImagePart } from "../conversation";
 import { InvalidRequestError } from "../errors";
 
 /** Content types clients send for the four formats Bedrock accepts (parameters stripped first). */
@@ -100,4 +102,24 @@ export function decodeDataUrl(
     );
   }
   return { format, bytes: data.bytes };
+}
+
+/** An image part as a Converse image block; the format comes from the bytes. */
+export function imageBlock(part: ImagePart): ContentBlock {
+  const { source, param } = part;
+  if (source.type === "url") {
+    const image = decodeDataUrl(source.url, param);
+    return { image: { format: image.format, source: { bytes: image.bytes } } };
+  }
+  const bytes =
+    source.type === "bytes" ? source.data : new Uint8Array(Buffer.from(source.data, "base64"));
+  const format = sniffImageFormat(bytes);
+  if (!format) {
+    throw new InvalidRequestError(
+      `Unsupported image (${source.mediaType || "unknown type"}); use png, jpeg, gif or webp.`,
+      param,
+      "invalid_image_format",
+    );
+  }
+  return { image: { format, source: { bytes } } };
 }

@@ -1,6 +1,6 @@
 /**
- * Fetches http(s) image URLs in a chat request and replaces them by data:
- * URLs, before the (pure) translator runs.
+ * Fetches http(s) image URLs in a conversation and replaces them by data:
+ * URLs, before the (pure) translation passes run.
  *
  * Guarded, because a gateway that fetches any URL a caller names is an SSRF
  * hole into its VPC and the instance metadata service:
@@ -21,9 +21,9 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import type { Conversation, ImagePart, Turn } from "../conversation";
 import { InvalidRequestError } from "../errors";
 import { sniffImageFormat } from "./images";
-import type { ChatRequest } from "./schema";
 
 export const MAX_REDIRECTS = 3;
 /** Remote images per request; each costs a fetch. */
@@ -234,20 +234,30 @@ function isRemote(url: string): boolean {
   return /^https?:/i.test(url);
 }
 
+/** Every image part of user turns and tool results, in order. */
+function imageParts(turns: readonly Turn[]): ImagePart[] {
+  const out: ImagePart[] = [];
+  for (const turn of turns) {
+    if (turn.role !== "user") continue;
+    for (const part of turn.content) {
+      if (part.type === "image") out.push(part);
+      else if (part.type === "tool-result")
+        for (const item of part.content) if (item.type === "image") out.push(item);
+    }
+  }
+  return out;
+}
+
 /**
- * Replaces every http(s) image URL in user and tool messages by a data: URL,
- * fetching them concurrently. Mutates `req`.
+ * Fetches every http(s) image URL of user turns and tool results
+ * concurrently. Returns a conversation whose image parts carry data: URLs
+ * instead (the given one is left as it is).
  */
-export async function resolveMedia(req: ChatRequest, opts: MediaOptions): Promise<void> {
-  const jobs: Array<{ part: { image_url: { url: string } }; param: string }> = [];
-  req.messages.forEach((msg, i) => {
-    if ((msg.role !== "user" && msg.role !== "tool") || typeof msg.content === "string") return;
-    msg.content.forEach((part, j) => {
-      if (part.type === "image_url" && isRemote(part.image_url.url))
-        jobs.push({ part, param: `messages[${i}].content[${j}]` });
-    });
-  });
-  if (jobs.length === 0) return;
+export async function resolveMedia(conv: Conversation, opts: MediaOptions): Promise<Conversation> {
+  const jobs = imageParts(conv.turns).filter(
+    (p) => p.source.type === "url" && isRemote(p.source.url),
+  );
+  if (jobs.length === 0) return conv;
   if (jobs.length > MAX_REMOTE_IMAGES) {
     throw new InvalidRequestError(
       `At most ${MAX_REMOTE_IMAGES} image URLs per request are fetched; send more as data: URLs.`,
@@ -255,8 +265,32 @@ export async function resolveMedia(req: ChatRequest, opts: MediaOptions): Promis
       "too_many_images",
     );
   }
-  const urls = await Promise.all(jobs.map((j) => fetchImage(j.part.image_url.url, j.param, opts)));
-  jobs.forEach((j, k) => {
-    j.part.image_url.url = urls[k] ?? j.part.image_url.url;
+  const urls = await Promise.all(
+    jobs.map((p) => fetchImage(p.source.type === "url" ? p.source.url : "", p.param, opts)),
+  );
+  const fetched = new Map<ImagePart, string>();
+  jobs.forEach((p, k) => {
+    const url = urls[k];
+    if (url) fetched.set(p, url);
   });
+  const swap = (p: ImagePart): ImagePart => {
+    const url = fetched.get(p);
+    return url ? { ...p, source: { type: "url", url } } : p;
+  };
+  const turns = conv.turns.map((turn): Turn => {
+    if (turn.role !== "user") return turn;
+    return {
+      role: "user",
+      content: turn.content.map((part) => {
+        if (part.type === "image") return swap(part);
+        if (part.type === "tool-result")
+          return {
+            ...part,
+            content: part.content.map((item) => (item.type === "image" ? swap(item) : item)),
+          };
+        return part;
+      }),
+    };
+  });
+  return { ...conv, turns };
 }

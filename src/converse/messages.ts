@@ -1,51 +1,33 @@
 /**
- * OpenAI chat request → Bedrock Converse input. Pure: no I/O, no clock.
+ * Conversation turns → Converse messages and system blocks, and the
+ * inference settings. Pure.
  *
- * Every rule that makes a conversation acceptable to Bedrock lives here
- * (system extraction, same-role merging, blank text, a leading assistant
- * message, tool results first in their turn); model differences come from
- * the capability table.
+ * Every rule that makes a conversation acceptable to Bedrock's message list
+ * lives here (same-role merging, blank text, a leading assistant message, a
+ * trailing one, tool results first in their turn, models without a system
+ * prompt); model differences come from the capability table.
  *
  * @module
  */
 import type {
   ContentBlock,
-  ConverseStreamCommandInput,
   InferenceConfiguration,
   Message,
   SystemContentBlock,
 } from "@aws-sdk/client-bedrock-runtime";
+import type {
+  AssistantPart,
+  CachePointPart,
+  ImagePart,
+  SystemPart,
+  UserPart,
+} from "../conversation";
 import { InvalidRequestError } from "../errors";
-import type { ModelCapabilities } from "../models/capabilities";
-import { applyBedrockExtensions, type ExtensionDefaults } from "./bedrock-extensions";
-import { pushCachePoint } from "./caching";
 import { type DocumentNames, fileBlock } from "./documents";
-import { decodeDataUrl } from "./images";
+import { imageBlock } from "./images";
+import type { ConverseInput, Pass, TranslateContext } from "./input";
 import { reasoningHistory } from "./reasoning";
-import type { ChatMessage, ChatRequest, UserContentPart } from "./schema";
-import { applyResponseFormat, type StructuredOutputPlan } from "./structured-output";
-import { buildToolConfig, prepareToolHistory, toolResultBlock, toolUseBlocks } from "./tools";
-
-export { decodeDataUrl, sniffImageFormat } from "./images";
-
-/** Converse input without streaming-only fields; the same for both operations. */
-export type ConverseInput = ConverseStreamCommandInput;
-
-export interface TranslateContext {
-  /** The model id sent to Bedrock. */
-  modelId: string;
-  caps: ModelCapabilities;
-  /** Gateway defaults for caching and guardrails (bedrock-extensions.ts); none when omitted. */
-  defaults?: ExtensionDefaults;
-}
-
-export interface Translation {
-  input: ConverseInput;
-  /** Things we changed or dropped, reported to the client in a header. */
-  warnings: string[];
-  /** How response_format is delivered; the response side must undo a forced tool. */
-  structured: StructuredOutputPlan;
-}
+import { toolResultBlock, toolUseBlock } from "./tools";
 
 /** Text sent where Bedrock needs a user turn the client did not give. */
 export const PLACEHOLDER_USER_TEXT = ".";
@@ -58,17 +40,37 @@ interface Turn {
   content: ContentBlock[];
 }
 
-export function toConverse(req: ChatRequest, ctx: TranslateContext): Translation {
+type CacheableBlock = ContentBlock | SystemContentBlock;
+
+function isCachePoint(b: CacheableBlock | undefined): boolean {
+  return b !== undefined && "cachePoint" in b && b.cachePoint !== undefined;
+}
+
+/**
+ * Appends a cache point after the blocks so far. Nothing is added to an empty
+ * list (there is nothing to cache yet) or after another cache point.
+ */
+export function pushCachePoint<T extends CacheableBlock>(blocks: T[], part: CachePointPart): void {
+  if (blocks.length === 0 || isCachePoint(blocks[blocks.length - 1])) return;
+  blocks.push({
+    cachePoint: part.ttl ? { type: "default", ttl: part.ttl } : { type: "default" },
+  } as T);
+}
+
+/** The first pass: a fresh input with modelId, messages and system. */
+export const messagesPass: Pass = (_input, conv, ctx) => {
   const warnings: string[] = [];
   const { caps } = ctx;
-  const system: SystemContentBlock[] = [];
-  const turns: Turn[] = [];
+  const system = systemBlocks(conv.system);
   const documentNames: DocumentNames = new Set();
-
-  req.messages.forEach((msg, i) => {
-    const turn = convertMessage(msg, i, system, ctx, documentNames);
-    if (turn && turn.content.length > 0) turns.push(turn);
-  });
+  const turns: Turn[] = [];
+  for (const turn of conv.turns) {
+    const content =
+      turn.role === "user"
+        ? userBlocks(turn.content, ctx, documentNames)
+        : assistantBlocks(turn.content, ctx);
+    if (content.length > 0) turns.push({ role: turn.role, content });
+  }
 
   let messages = mergeTurns(turns);
 
@@ -104,129 +106,79 @@ export function toConverse(req: ChatRequest, ctx: TranslateContext): Translation
 
   const input: ConverseInput = { modelId: ctx.modelId, messages };
   if (system.length > 0) input.system = system;
-  const inferenceConfig = inference(req, caps, warnings);
-  if (Object.keys(inferenceConfig).length > 0) input.inferenceConfig = inferenceConfig;
-  prepareToolHistory(req, messages, caps, warnings);
-  const toolPlan = buildToolConfig(req, messages, caps, warnings);
-  if (toolPlan.toolConfig) input.toolConfig = toolPlan.toolConfig;
-  if (toolPlan.additionalFields) {
-    const existing = input.additionalModelRequestFields;
-    input.additionalModelRequestFields = {
-      ...(typeof existing === "object" && existing !== null && !Array.isArray(existing)
-        ? existing
-        : {}),
-      ...toolPlan.additionalFields,
-    } as NonNullable<ConverseInput["additionalModelRequestFields"]>;
+  return { input, warnings };
+};
+
+function systemBlocks(parts: readonly SystemPart[]): SystemContentBlock[] {
+  const system: SystemContentBlock[] = [];
+  for (const part of parts) {
+    if (part.type === "cache-point") pushCachePoint(system, part);
+    else if (part.text.trim() !== "") system.push({ text: part.text });
   }
-  const structured = applyResponseFormat(req, input, caps, warnings);
-  applyBedrockExtensions(req, input, caps, ctx.defaults ?? {}, warnings);
-  return { input, warnings, structured };
+  return system;
 }
 
-function convertMessage(
-  msg: ChatMessage,
-  i: number,
-  system: SystemContentBlock[],
+function userBlocks(
+  parts: readonly UserPart[],
   ctx: TranslateContext,
   documentNames: DocumentNames,
-): Turn | undefined {
-  switch (msg.role) {
-    case "system":
-    case "developer": {
-      if (typeof msg.content === "string") {
-        if (msg.content.trim() !== "") system.push({ text: msg.content });
-      } else {
-        msg.content.forEach((part, j) => {
-          if (part.text.trim() !== "") system.push({ text: part.text });
-          pushCachePoint(system, part, `messages[${i}].content[${j}]`);
-        });
-      }
-      pushCachePoint(system, msg, `messages[${i}]`);
-      return undefined;
+): ContentBlock[] {
+  const content: ContentBlock[] = [];
+  for (const part of parts) {
+    switch (part.type) {
+      case "text":
+        if (part.text.trim() !== "") content.push({ text: part.text });
+        break;
+      case "image":
+        content.push(userImage(part, ctx));
+        break;
+      case "file":
+        content.push(fileBlock(part, ctx.caps, documentNames));
+        break;
+      case "tool-result":
+        content.push(toolResultBlock(part, ctx.caps));
+        break;
+      case "cache-point":
+        pushCachePoint(content, part);
+        break;
     }
-    case "user": {
-      const content: ContentBlock[] = [];
-      if (typeof msg.content === "string") content.push(...textBlocks([msg.content]));
-      else {
-        msg.content.forEach((part, j) => {
-          const block = userPart(part, `messages[${i}].content[${j}]`, ctx, documentNames);
-          if (block) content.push(block);
-          pushCachePoint(content, part, `messages[${i}].content[${j}]`);
-        });
-      }
-      pushCachePoint(content, msg, `messages[${i}]`);
-      return { role: "user", content };
-    }
-    case "assistant": {
-      // Signed thinking first: Claude requires it to lead the assistant turn.
-      const content: ContentBlock[] = reasoningHistory(msg.thinking_blocks, ctx.caps);
-      const texts =
-        typeof msg.content === "string"
-          ? [msg.content]
-          : (msg.content ?? []).map((p) => (p.type === "text" ? p.text : p.refusal));
-      content.push(...textBlocks(texts));
-      if (Array.isArray(msg.content)) {
-        msg.content.forEach((part, j) => {
-          pushCachePoint(content, part, `messages[${i}].content[${j}]`);
-        });
-      }
-      content.push(...toolUseBlocks(msg, i));
-      pushCachePoint(content, msg, `messages[${i}]`);
-      return { role: "assistant", content };
-    }
-    case "tool": {
-      const content: ContentBlock[] = [toolResultBlock(msg, i, ctx.caps)];
-      if (Array.isArray(msg.content)) {
-        msg.content.forEach((part, j) => {
-          pushCachePoint(content, part, `messages[${i}].content[${j}]`);
-        });
-      }
-      pushCachePoint(content, msg, `messages[${i}]`);
-      return { role: "user", content };
-    }
-    case "function":
-      throw new InvalidRequestError(
-        "The deprecated 'function' role is not supported; use 'tool' messages with tool_call_id.",
-        `messages[${i}].role`,
-        "unsupported_value",
-      );
   }
+  return content;
 }
 
-/** Bedrock rejects blank text blocks; drop them. */
-function textBlocks(texts: string[]): ContentBlock[] {
-  return texts.filter((t) => t.trim() !== "").map((text) => ({ text }));
+function userImage(part: ImagePart, ctx: TranslateContext): ContentBlock {
+  if (!ctx.caps.imageInput) {
+    throw new InvalidRequestError(
+      `The model '${ctx.modelId}' does not accept image input.`,
+      part.param,
+      "unsupported_content",
+    );
+  }
+  return imageBlock(part);
 }
 
-function userPart(
-  part: UserContentPart,
-  param: string,
-  ctx: TranslateContext,
-  documentNames: DocumentNames,
-): ContentBlock | undefined {
-  switch (part.type) {
-    case "text":
-      return part.text.trim() === "" ? undefined : { text: part.text };
-    case "image_url": {
-      if (!ctx.caps.imageInput) {
-        throw new InvalidRequestError(
-          `The model '${ctx.modelId}' does not accept image input.`,
-          param,
-          "unsupported_content",
-        );
+function assistantBlocks(parts: readonly AssistantPart[], ctx: TranslateContext): ContentBlock[] {
+  const content: ContentBlock[] = [];
+  for (const part of parts) {
+    switch (part.type) {
+      case "text":
+        if (part.text.trim() !== "") content.push({ text: part.text });
+        break;
+      case "reasoning":
+      case "redacted-reasoning": {
+        const block = reasoningHistory(part, ctx.caps);
+        if (block) content.push(block);
+        break;
       }
-      const image = decodeDataUrl(part.image_url.url, param);
-      return { image: { format: image.format, source: { bytes: image.bytes } } };
+      case "tool-call":
+        content.push(toolUseBlock(part));
+        break;
+      case "cache-point":
+        pushCachePoint(content, part);
+        break;
     }
-    case "input_audio":
-      throw new InvalidRequestError(
-        "Audio input is not supported by Bedrock's Converse API.",
-        param,
-        "unsupported_content",
-      );
-    case "file":
-      return fileBlock(part, param, ctx.caps, documentNames);
   }
+  return content;
 }
 
 /**
@@ -265,42 +217,39 @@ function trimTrailingWhitespace(m: Message): void {
   }
 }
 
-function inference(
-  req: ChatRequest,
-  caps: ModelCapabilities,
-  warnings: string[],
-): InferenceConfiguration {
+/** maxTokens, temperature (clamped to the model's maximum), topP, stop sequences. */
+export const inferencePass: Pass = (input, conv, ctx) => {
+  const warnings: string[] = [];
+  const { caps } = ctx;
+  const { limits, sampling } = conv;
   const cfg: InferenceConfiguration = {};
-  const maxTokens = req.max_completion_tokens ?? req.max_tokens;
-  if (maxTokens != null) cfg.maxTokens = maxTokens;
-  if (req.temperature != null) {
-    if (req.temperature > caps.maxTemperature) {
+  if (limits.maxTokens != null) cfg.maxTokens = limits.maxTokens;
+  if (sampling.temperature != null) {
+    if (sampling.temperature > caps.maxTemperature) {
       warnings.push(
-        `temperature ${req.temperature} lowered to this model's maximum ${caps.maxTemperature}`,
+        `temperature ${sampling.temperature} lowered to this model's maximum ${caps.maxTemperature}`,
       );
     }
-    cfg.temperature = Math.min(req.temperature, caps.maxTemperature);
+    cfg.temperature = Math.min(sampling.temperature, caps.maxTemperature);
   }
-  if (req.top_p != null) {
+  if (sampling.topP != null) {
     if (caps.temperatureXorTopP && cfg.temperature !== undefined) {
       warnings.push("top_p dropped: this model accepts temperature or top_p, not both");
     } else {
-      cfg.topP = req.top_p;
+      cfg.topP = sampling.topP;
     }
   }
-  const stop =
-    req.stop == null
-      ? []
-      : (typeof req.stop === "string" ? [req.stop] : req.stop).filter((s) => s !== "");
+  const stop = limits.stopSequences ?? [];
   if (stop.length > 0) {
     if (!caps.stopSequences) {
       throw new InvalidRequestError(
         "This model does not support stop sequences.",
-        "stop",
+        limits.stopSequencesParam ?? "stop",
         "unsupported_parameter",
       );
     }
     cfg.stopSequences = stop;
   }
-  return cfg;
-}
+  if (Object.keys(cfg).length === 0) return { input, warnings };
+  return { input: { ...input, inferenceConfig: cfg }, warnings };
+};

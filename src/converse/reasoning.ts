@@ -1,12 +1,12 @@
 /**
- * Reasoning: `reasoning_effort` (and a raw Anthropic `thinking` object) → what
- * each model family expects, thinking blocks in history → Converse
- * `reasoningContent`, and thinking blocks in the response.
+ * Reasoning: the reasoning effort (and Claude's own `thinking` object) → what
+ * each model family expects, and reasoning parts of the history → Converse
+ * `reasoningContent`.
  *
  * Mapping per the capability table's `reasoning` style (pinned in
  * tests/reasoning/mapping.test.ts):
  *
- * | style | reasoning_effort → Converse |
+ * | style | reasoning effort → Converse |
  * |---|---|
  * | anthropic-budget (Claude 3.7-4.5) | `additionalModelRequestFields.thinking = {type:"enabled", budget_tokens}`; budget per {@link THINKING_BUDGET}, at least 1024 and below maxTokens |
  * | anthropic-adaptive (Claude 4.6+) | `thinking = {type:"adaptive"}` (+ `display:"summarized"` where thinking is hidden by default) and `outputConfig.effort` |
@@ -21,20 +21,19 @@
  *
  * @module
  */
-import type {
-  ContentBlock,
-  ReasoningContentBlock,
-  ReasoningContentBlockDelta,
-} from "@aws-sdk/client-bedrock-runtime";
+import type { ContentBlock } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
+import type {
+  Conversation,
+  ReasoningEffort,
+  ReasoningPart,
+  RedactedReasoningPart,
+} from "../conversation";
 import { InvalidRequestError } from "../errors";
+import { isRecord, type Json } from "../json";
 import type { ModelCapabilities } from "../models/capabilities";
-import { additionalFields, nativeParam } from "./native-controls";
-import type { ChatRequest, ThinkingBlockInput } from "./schema";
-import type { ConverseInput } from "./to-converse";
-import type { ChunkDelta, ThinkingBlock } from "./types";
+import { additionalFields, type ConverseInput, copyInput, type Pass } from "./input";
 
-export type ReasoningEffort = NonNullable<ChatRequest["reasoning_effort"]>;
 type Effort = Exclude<ReasoningEffort, "none">;
 
 /** Claude's smallest thinking budget. */
@@ -78,12 +77,6 @@ export function claudeEffort(effort: Effort, levels: readonly string[]): string 
   return "high";
 }
 
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 const rawThinkingSchema = z.union([
   z
     .object({
@@ -96,21 +89,28 @@ const rawThinkingSchema = z.union([
 ]);
 
 /**
- * Applies reasoning to the Converse input (after the native controls, so a
- * client's own `additionalModelRequestFields.thinking` is seen and respected).
+ * Applies reasoning (after the native controls, so a client's own
+ * `additionalModelRequestFields.thinking` is seen and respected).
  */
-export function applyReasoning(
-  req: ChatRequest,
+export const reasoningPass: Pass = (input, conv, ctx) => {
+  const warnings: string[] = [];
+  const next = copyInput(input);
+  applyReasoning(conv, next, ctx.caps, warnings);
+  return { input: next, warnings };
+};
+
+function applyReasoning(
+  conv: Conversation,
   input: ConverseInput,
   caps: ModelCapabilities,
   warnings: string[],
 ): void {
-  const effort = req.reasoning_effort ?? undefined;
-  const raw = nativeParam(req, "thinking");
+  const effort = conv.reasoning.effort;
+  const raw = conv.reasoning.thinking;
   switch (caps.reasoning) {
     case "anthropic-budget":
     case "anthropic-adaptive":
-      applyClaude(req, input, caps, effort, raw?.value, warnings);
+      applyClaude(conv, input, caps, effort, raw?.value, warnings);
       return;
     case "nova":
       applyNova(input, effort, warnings);
@@ -135,7 +135,7 @@ export function applyReasoning(
 }
 
 function applyClaude(
-  req: ChatRequest,
+  conv: Conversation,
   input: ConverseInput,
   caps: ModelCapabilities,
   effort: ReasoningEffort | undefined,
@@ -164,7 +164,7 @@ function applyClaude(
   }
   fields.thinking = parsed.data;
   if (parsed.data.type === "disabled") return;
-  if (parsed.data.type === "enabled" && !derived) fitExplicitBudget(req, input, parsed.data);
+  if (parsed.data.type === "enabled" && !derived) fitExplicitBudget(conv, input, parsed.data);
   if (parsed.data.type === "adaptive") {
     input.inferenceConfig ??= {};
     const config = input.inferenceConfig;
@@ -209,7 +209,7 @@ function fitBudget(input: ConverseInput, wanted: number): number {
 
 /** An explicit budget is the client's word: maxTokens is raised to fit it when unset, else checked. */
 function fitExplicitBudget(
-  req: ChatRequest,
+  conv: Conversation,
   input: ConverseInput,
   thinking: { budget_tokens: number },
 ): void {
@@ -218,7 +218,7 @@ function fitExplicitBudget(
   if (config.maxTokens === undefined) {
     config.maxTokens = thinking.budget_tokens + ANSWER_TOKENS;
   } else if (config.maxTokens <= thinking.budget_tokens) {
-    const param = req.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+    const param = conv.limits.maxTokensParam ?? "max_tokens";
     throw new InvalidRequestError(
       `${param} (${config.maxTokens}) must be greater than thinking.budget_tokens (${thinking.budget_tokens}).`,
       param,
@@ -291,71 +291,23 @@ function applyNova(
 // ---- history ----------------------------------------------------------------
 
 /**
- * `thinking_blocks` of an assistant message → Converse reasoningContent
- * blocks, placed before its text and tool uses. Only Claude verifies and needs
- * them; for other models, and for unsigned blocks (nothing Bedrock would
- * accept), they are dropped.
+ * A reasoning part of an assistant turn → a Converse reasoningContent block.
+ * Only Claude verifies and needs them; for other models, and for unsigned
+ * reasoning (nothing Bedrock would accept), there is none.
  */
 export function reasoningHistory(
-  blocks: readonly ThinkingBlockInput[] | null | undefined,
+  part: ReasoningPart | RedactedReasoningPart,
   caps: ModelCapabilities,
-): ContentBlock[] {
-  if (!blocks || !caps.reasoning.startsWith("anthropic")) return [];
-  const out: ContentBlock[] = [];
-  for (const b of blocks) {
-    if (b.type === "thinking") {
-      if (b.signature)
-        out.push({
-          reasoningContent: { reasoningText: { text: b.thinking, signature: b.signature } },
-        });
-    } else {
-      const bytes = Buffer.from(b.data, "base64");
-      out.push({
-        reasoningContent: {
-          redactedContent: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-        },
-      });
-    }
+): ContentBlock | undefined {
+  if (!caps.reasoning.startsWith("anthropic")) return undefined;
+  if (part.type === "reasoning") {
+    if (!part.signature) return undefined;
+    return { reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } };
   }
-  return out;
-}
-
-// ---- response ---------------------------------------------------------------
-
-function base64(bytes: Uint8Array | string): string {
-  return typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("base64");
-}
-
-/** A response reasoning block as a thinking block to round-trip, when it can be (signed or redacted). */
-export function thinkingBlockOf(r: ReasoningContentBlock): ThinkingBlock | undefined {
-  if (r.redactedContent !== undefined)
-    return { type: "redacted_thinking", data: base64(r.redactedContent) };
-  const text = r.reasoningText;
-  if (text?.signature)
-    return { type: "thinking", thinking: text.text ?? "", signature: text.signature };
-  return undefined;
-}
-
-/**
- * Reasoning deltas of a stream: text streams as `reasoning_content`; each
- * block's complete thinking block goes out once, when its signature (or its
- * redacted bytes) arrives.
- */
-export class ThinkingStream {
-  #text = new Map<number, string>();
-
-  delta(index: number, d: ReasoningContentBlockDelta): ChunkDelta | undefined {
-    if (d.text !== undefined) {
-      this.#text.set(index, (this.#text.get(index) ?? "") + d.text);
-      return d.text === "" ? undefined : { reasoning_content: d.text };
-    }
-    if (d.signature !== undefined) {
-      const thinking = this.#text.get(index) ?? "";
-      this.#text.delete(index);
-      return { thinking_blocks: [{ type: "thinking", thinking, signature: d.signature }] };
-    }
-    if (d.redactedContent !== undefined)
-      return { thinking_blocks: [{ type: "redacted_thinking", data: base64(d.redactedContent) }] };
-    return undefined;
-  }
+  const bytes = Buffer.from(part.data, "base64");
+  return {
+    reasoningContent: {
+      redactedContent: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    },
+  };
 }

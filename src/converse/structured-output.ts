@@ -1,12 +1,12 @@
 /**
- * `response_format` (json_object, json_schema) → Bedrock, and back.
+ * The output format (JSON object, JSON schema) → Bedrock, and back.
  *
  * Three ways, best first, chosen from the capability table:
  * 1. native: Converse `outputConfig.textFormat` (json_schema on models marked
  *    `nativeStructuredOutput`); the model's text is the JSON, nothing to undo.
  * 2. tool: a single tool whose input schema is the requested schema, forced
  *    with toolChoice; its input comes back to the client as message content
- *    (non-stream) or content deltas (stream), with finish_reason "stop". The
+ *    (non-stream) or text deltas (stream), finishing as an end of turn. The
  *    client never sees that tool. json_object always goes this way, as any
  *    object is a valid tool input while native mode needs a closed schema.
  *    When the client also offers tools, the model must call one of them or
@@ -16,18 +16,18 @@
  *
  * @module
  */
+import type { ContentBlock, Message, Tool } from "@aws-sdk/client-bedrock-runtime";
 import type {
-  ContentBlock,
-  ConverseStreamOutput,
-  Message,
-  Tool,
-} from "@aws-sdk/client-bedrock-runtime";
+  AssistantPart,
+  Conversation,
+  ConversationResult,
+  EventSink,
+  OutputFormat,
+  StreamEvent,
+} from "../conversation";
 import { InvalidRequestError } from "../errors";
 import type { ModelCapabilities } from "../models/capabilities";
-import type { ConverseResult } from "./from-converse";
-import type { ChatRequest } from "./schema";
-import type { EventAdapter } from "./stream";
-import type { ConverseInput } from "./to-converse";
+import { type ConverseInput, copyInput, type PassResult, type TranslateContext } from "./input";
 
 export type StructuredOutputPlan =
   | { mode: "none" | "native" | "prompt" }
@@ -44,30 +44,30 @@ interface Requested {
   description: string | undefined;
 }
 
-function requested(req: ChatRequest): Requested | undefined {
-  const rf = req.response_format;
-  if (!rf || rf.type === "text") return undefined;
-  if (rf.type === "json_object")
+function requested(format: OutputFormat | undefined): Requested | undefined {
+  if (!format) return undefined;
+  if (format.type === "json-object")
     return { schema: undefined, name: "json_object", description: undefined };
-  return {
-    schema: rf.json_schema.schema,
-    name: rf.json_schema.name,
-    description: rf.json_schema.description,
-  };
+  return { schema: format.schema, name: format.name, description: format.description };
 }
 
-/** Mutates `input` to deliver response_format; returns how the answer must be read. */
-export function applyResponseFormat(
-  req: ChatRequest,
+/**
+ * Delivers the output format; after the tool passes (it adds to their tools).
+ * @returns also how the answer must be read back
+ */
+export function outputFormatPass(
   input: ConverseInput,
-  caps: ModelCapabilities,
-  warnings: string[],
-): StructuredOutputPlan {
-  const want = requested(req);
-  if (!want) return { mode: "none" };
+  conv: Conversation,
+  ctx: TranslateContext,
+): PassResult & { plan: StructuredOutputPlan } {
+  const warnings: string[] = [];
+  const { caps } = ctx;
+  const want = requested(conv.outputFormat);
+  if (!want) return { input, warnings, plan: { mode: "none" } };
+  const next = copyInput(input);
   if (want.schema && caps.nativeStructuredOutput) {
-    input.outputConfig = {
-      ...input.outputConfig,
+    next.outputConfig = {
+      ...next.outputConfig,
       textFormat: {
         type: "json_schema",
         structure: {
@@ -80,15 +80,15 @@ export function applyResponseFormat(
         },
       },
     };
-    return { mode: "native" };
+    return { input: next, warnings, plan: { mode: "native" } };
   }
   const schema = want.schema ?? { type: "object" };
   if (!caps.tools) {
-    promptForJson(input.messages ?? [], want.schema);
+    promptForJson(next.messages ?? [], want.schema);
     warnings.push(
       "response_format not enforceable on this model: JSON was requested in the prompt",
     );
-    return { mode: "prompt" };
+    return { input: next, warnings, plan: { mode: "prompt" } };
   }
   if (schema.type !== undefined && schema.type !== "object") {
     throw new InvalidRequestError(
@@ -98,10 +98,10 @@ export function applyResponseFormat(
     );
   }
   // Client tools that are really offered (not mere declarations for the history).
-  const clientOffers = (req.tools ?? []).length > 0 && req.tool_choice !== "none";
-  return forceResponseTool(input, schema, want, clientOffers, caps, warnings);
+  const clientOffers = conv.tools.length > 0 && conv.toolChoice?.type !== "none";
+  const plan = forceResponseTool(next, schema, want, clientOffers, caps, warnings);
+  return { input: next, warnings, plan };
 }
-
 function forceResponseTool(
   input: ConverseInput,
   schema: Record<string, unknown>,
@@ -157,95 +157,114 @@ function promptForJson(
   last.content = [...(last.content ?? []), { text }];
 }
 
-function isResponseTool(b: ContentBlock, plan: StructuredOutputPlan): boolean {
-  return plan.mode === "tool" && b.toolUse?.name === plan.toolName;
+function isResponseCall(p: AssistantPart, plan: StructuredOutputPlan): boolean {
+  return plan.mode === "tool" && p.type === "tool-call" && p.name === plan.toolName;
 }
 
 /** Non-stream: the response tool's input becomes the text; any preamble is dropped. */
-export function adaptConverseOutput<T extends ConverseResult>(
-  out: T,
+export function adaptResult(
+  result: ConversationResult,
   plan: StructuredOutputPlan,
-): T {
-  if (plan.mode !== "tool") return out;
-  const blocks = out.output?.message?.content ?? [];
-  const answer = blocks.find((b) => isResponseTool(b, plan));
-  if (!answer) return out;
-  const otherCalls = blocks.some((b) => b.toolUse && !isResponseTool(b, plan));
-  const content = blocks.flatMap((b): ContentBlock[] => {
-    if (isResponseTool(b, plan)) return [{ text: JSON.stringify(b.toolUse?.input ?? {}) }];
-    if (b.text !== undefined && !otherCalls) return [];
-    return [b];
+): ConversationResult {
+  if (plan.mode !== "tool") return result;
+  const parts = result.content;
+  const answer = parts.find((p) => isResponseCall(p, plan));
+  if (!answer) return result;
+  const otherCalls = parts.some((p) => p.type === "tool-call" && !isResponseCall(p, plan));
+  const content = parts.flatMap((p): AssistantPart[] => {
+    if (p.type === "tool-call" && isResponseCall(p, plan))
+      return [{ type: "text", text: JSON.stringify(p.input ?? {}) }];
+    if (p.type === "text" && !otherCalls) return [];
+    return [p];
   });
-  const stopReason = out.stopReason === "tool_use" && !otherCalls ? "end_turn" : out.stopReason;
-  return {
-    ...out,
-    stopReason,
-    output: { ...out.output, message: { ...out.output?.message, content } },
-  };
+  const reason = result.reason === "tool-use" && !otherCalls ? "end-turn" : result.reason;
+  return { ...result, reason, content };
 }
 
 /**
- * Stream: the response tool's input deltas become text deltas. Text that comes
- * before it is held back until we know whether it is a preamble (dropped) or
- * the answer itself (released at messageStop). Synchronous: one event in, the
- * events it releases out through `emit`.
+ * Stream: the response tool's argument deltas become text deltas. Text that
+ * comes before it is held back (with its block's end) until we know whether
+ * it is a preamble (dropped) or the answer itself (released before the
+ * finish). Synchronous: one event in, the events it releases out to `sink`.
  */
-export class StructuredStreamAdapter implements EventAdapter {
+export class StructuredStreamAdapter implements EventSink {
   readonly #answerBlocks = new Set<number>();
-  #held: ConverseStreamOutput[] = [];
+  readonly #heldBlocks = new Set<number>();
+  #held: StreamEvent[] = [];
   #answered = false;
   #otherCalls = false;
 
-  constructor(private readonly toolName: string) {}
+  constructor(
+    private readonly toolName: string,
+    private readonly sink: EventSink,
+  ) {}
 
-  push(ev: ConverseStreamOutput, emit: (ev: ConverseStreamOutput) => void): void {
-    const start = ev.contentBlockStart;
-    const delta = ev.contentBlockDelta;
-    if (start?.start?.toolUse) {
-      if (start.start.toolUse.name === this.toolName) {
-        this.#answered = true;
-        this.#held = [];
-        this.#answerBlocks.add(start.contentBlockIndex ?? -1);
+  push(ev: StreamEvent): void {
+    switch (ev.type) {
+      case "tool-call-start":
+        if (ev.name === this.toolName) {
+          this.#answered = true;
+          this.#held = [];
+          this.#answerBlocks.add(ev.index);
+          return;
+        }
+        this.#otherCalls = true;
+        this.#release();
+        this.sink.push(ev);
         return;
-      }
-      this.#otherCalls = true;
-      this.#release(emit);
-      emit(ev);
-    } else if (delta && this.#answerBlocks.has(delta.contentBlockIndex ?? -1)) {
-      const input = delta.delta?.toolUse?.input;
-      if (input) {
-        emit({
-          contentBlockDelta: { contentBlockIndex: delta.contentBlockIndex, delta: { text: input } },
-        });
-      }
-    } else if (delta?.delta?.text !== undefined && !this.#otherCalls) {
-      if (!this.#answered) this.#held.push(ev);
-    } else if (ev.messageStop) {
-      if (this.#answered) this.#held = [];
-      else this.#release(emit);
-      const stop = ev.messageStop.stopReason;
-      emit(
-        this.#answered && !this.#otherCalls && stop === "tool_use"
-          ? { messageStop: { ...ev.messageStop, stopReason: "end_turn" } }
-          : ev,
-      );
-    } else {
-      emit(ev);
+      case "tool-call-delta":
+        if (this.#answerBlocks.has(ev.index)) {
+          this.sink.push({ type: "text-delta", index: ev.index, text: ev.delta });
+        } else {
+          this.sink.push(ev);
+        }
+        return;
+      case "text-delta":
+        if (this.#otherCalls) this.sink.push(ev);
+        else if (!this.#answered) {
+          this.#held.push(ev);
+          this.#heldBlocks.add(ev.index);
+        }
+        return;
+      case "block-end":
+        if (this.#heldBlocks.has(ev.index) && !this.#otherCalls) {
+          if (!this.#answered) this.#held.push(ev);
+          return;
+        }
+        this.sink.push(ev);
+        return;
+      case "finish":
+        if (this.#answered) this.#held = [];
+        else this.#release();
+        this.sink.push(
+          this.#answered && !this.#otherCalls && ev.reason === "tool-use"
+            ? { ...ev, reason: "end-turn" }
+            : ev,
+        );
+        return;
+      default:
+        this.sink.push(ev);
     }
   }
 
-  end(emit: (ev: ConverseStreamOutput) => void): void {
-    this.#release(emit);
+  /** The stream ended (without a finish: it is about to fail); let held text out first. */
+  end(): void {
+    this.#release();
   }
 
-  #release(emit: (ev: ConverseStreamOutput) => void): void {
+  #release(): void {
     const held = this.#held;
     this.#held = [];
-    for (const ev of held) emit(ev);
+    for (const ev of held) this.sink.push(ev);
   }
 }
 
 /** The adapter a plan needs on the stream, if any (only the tool mode rewrites events). */
-export function streamAdapterFor(plan: StructuredOutputPlan): StructuredStreamAdapter | undefined {
-  return plan.mode === "tool" ? new StructuredStreamAdapter(plan.toolName) : undefined;
+export function streamAdapterFor(
+  plan: StructuredOutputPlan,
+  sink: EventSink,
+): EventSink & {
+  end?: () => void;
+} {
+  return plan.mode === "tool" ? new StructuredStreamAdapter(plan.toolName, sink) : sink;
 }

@@ -1,21 +1,21 @@
 /**
- * Tools: OpenAI tool definitions, tool_choice, parallel_tool_calls and tool
+ * Tools: tool definitions, tool choice, parallel tool calls and the tool
  * history → Converse. Pure.
  *
  * Decisions (README "Tools"):
- * - `tool_choice: "none"` and models without tool support: the tool history is
+ * - tool choice "none" and models without tool support: the tool history is
  *   rewritten as plain text and no toolConfig is sent, so the model really
  *   cannot call a tool (Bedrock has no "none" choice).
- * - A tool error is marked by the client with `is_error: true` (Anthropic's
- *   field) or `status: "error"` (LangChain's ToolMessage) on the tool message;
- *   we never guess from the text.
- * - A tool message whose text is a JSON object goes as a `json` block to models
+ * - A tool error is what the client marked as one (`isError`); we never
+ *   guess from the text.
+ * - A tool result whose text is a JSON object goes as a `json` block to models
  *   that accept rich tool results; everywhere else it stays text.
  * - Orphans are repaired: a result with no matching call in the previous
  *   assistant turn becomes text; a call with no result gets a placeholder
  *   error result. Bedrock rejects both otherwise.
  * - Client tool-call ids that break Bedrock's id pattern are mapped to a
  *   deterministic valid id (the same on both sides of the pair).
+ * - Free-form (custom) tools become a tool with one string argument, `input`.
  *
  * @module
  */
@@ -27,10 +27,12 @@ import type {
   ToolConfiguration,
   ToolResultContentBlock,
 } from "@aws-sdk/client-bedrock-runtime";
+import type { ToolCallPart, ToolDefinition, ToolResultPart } from "../conversation";
 import { InvalidRequestError } from "../errors";
+import { isRecord } from "../json";
 import type { ModelCapabilities } from "../models/capabilities";
-import { decodeDataUrl } from "./images";
-import type { ChatMessage, ChatRequest, ChatTool } from "./schema";
+import { imageBlock } from "./images";
+import { additionalFields, copyInput, type Pass } from "./input";
 
 /** Bedrock's tool-name pattern. */
 export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -40,8 +42,9 @@ const TOOL_USE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Sent as the result of a call the client never answered. */
 export const MISSING_RESULT_TEXT = "No result was provided for this tool call.";
 
-type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
-type ToolMessage = Extract<ChatMessage, { role: "tool" }>;
+/** The argument a free-form (custom) tool's text travels in. */
+export const CUSTOM_TOOL_INPUT = "input";
+
 type JsonDoc = NonNullable<ContentBlock.ToolUseMember["toolUse"]["input"]>;
 
 /** A client id Bedrock accepts is kept as is; any other maps to a stable valid one. */
@@ -51,57 +54,26 @@ export function bedrockToolUseId(id: string): string {
   return `${id.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 40)}_${hash}`.slice(0, 64);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function parseArguments(args: string, param: string): JsonDoc {
-  if (args.trim() === "") return {};
-  try {
-    const parsed: unknown = JSON.parse(args);
-    if (isObject(parsed)) return parsed as JsonDoc;
-  } catch {
-    // fall through to the error below
+/** A tool call of the history → a toolUse block. */
+export function toolUseBlock(call: ToolCallPart): ContentBlock {
+  if (!TOOL_NAME.test(call.name)) {
+    throw new InvalidRequestError(
+      `Tool name '${call.name}' is invalid: use 1-64 letters, digits, '_' or '-'.`,
+      call.param ? `${call.param}.name` : null,
+      "invalid_value",
+    );
   }
-  throw new InvalidRequestError(
-    "Tool call arguments must be a JSON object.",
-    param,
-    "invalid_tool_arguments",
-  );
-}
-
-/** The toolUse blocks of an assistant message's tool_calls. */
-export function toolUseBlocks(msg: AssistantMessage, i: number): ContentBlock[] {
-  return (msg.tool_calls ?? []).map((call, j) => {
-    const param = `messages[${i}].tool_calls[${j}].function`;
-    if (!TOOL_NAME.test(call.function.name)) {
-      throw new InvalidRequestError(
-        `Tool name '${call.function.name}' is invalid: use 1-64 letters, digits, '_' or '-'.`,
-        `${param}.name`,
-        "invalid_value",
-      );
-    }
-    return {
-      toolUse: {
-        toolUseId: bedrockToolUseId(call.id),
-        name: call.function.name,
-        input: parseArguments(call.function.arguments, `${param}.arguments`),
-      },
-    };
-  });
-}
-
-/** True when the client marked the tool message as a failure. */
-function isErrorResult(msg: ToolMessage): boolean {
-  const m = msg as Record<string, unknown>;
-  return m.is_error === true || m.status === "error";
+  const input = typeof call.input === "string" ? { [CUSTOM_TOOL_INPUT]: call.input } : call.input;
+  return {
+    toolUse: { toolUseId: bedrockToolUseId(call.id), name: call.name, input: input as JsonDoc },
+  };
 }
 
 function textResult(text: string, caps: ModelCapabilities): ToolResultContentBlock {
   if (caps.richToolResults && /^\s*\{/.test(text)) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (isObject(parsed)) return { json: parsed as JsonDoc };
+      if (isRecord(parsed)) return { json: parsed as JsonDoc };
     } catch {
       // not JSON: plain text
     }
@@ -109,36 +81,29 @@ function textResult(text: string, caps: ModelCapabilities): ToolResultContentBlo
   return { text };
 }
 
-/** A tool message → one toolResult block (text, JSON, images; error status when marked). */
-export function toolResultBlock(
-  msg: ToolMessage,
-  i: number,
-  caps: ModelCapabilities,
-): ContentBlock {
-  const parts =
-    typeof msg.content === "string" ? [{ type: "text" as const, text: msg.content }] : msg.content;
+/** A tool result → one toolResult block (text, JSON, images; error status when marked). */
+export function toolResultBlock(part: ToolResultPart, caps: ModelCapabilities): ContentBlock {
   const content: ToolResultContentBlock[] = [];
-  parts.forEach((part, j) => {
-    if (part.type === "text") {
-      if (part.text.trim() !== "") content.push(textResult(part.text, caps));
-      return;
+  for (const item of part.content) {
+    if (item.type === "text") {
+      if (item.text.trim() !== "") content.push(textResult(item.text, caps));
+      continue;
     }
-    const param = `messages[${i}].content[${j}]`;
     if (!caps.richToolResults || !caps.imageInput) {
       throw new InvalidRequestError(
         "This model does not accept images in tool results.",
-        param,
+        item.param,
         "unsupported_content",
       );
     }
-    const image = decodeDataUrl(part.image_url.url, param);
-    content.push({ image: { format: image.format, source: { bytes: image.bytes } } });
-  });
-  const error = isErrorResult(msg);
+    const block = imageBlock(item);
+    if (block.image) content.push({ image: block.image });
+  }
+  const error = part.isError === true;
   if (error && !caps.richToolResults) content.unshift({ text: "The tool call failed." });
   return {
     toolResult: {
-      toolUseId: bedrockToolUseId(msg.tool_call_id),
+      toolUseId: bedrockToolUseId(part.toolCallId),
       // Bedrock rejects an empty result; say so explicitly.
       content: content.length > 0 ? content : [{ text: "(empty)" }],
       ...(error && caps.richToolResults ? { status: "error" as const } : {}),
@@ -244,50 +209,49 @@ function hasToolBlocks(messages: Message[]): boolean {
   return messages.some((m) => (m.content ?? []).some((b) => b.toolUse || b.toolResult));
 }
 
-/** Repairs or flattens the tool history, as the request's tool settings require. */
-export function prepareToolHistory(
-  req: ChatRequest,
-  messages: Message[],
-  caps: ModelCapabilities,
-  warnings: string[],
-): void {
-  if (!hasToolBlocks(messages)) return;
-  if (req.tool_choice === "none" || !caps.tools) {
+/**
+ * Repairs or flattens the tool history, as the tool settings require. After
+ * the messages pass.
+ */
+export const toolHistoryPass: Pass = (input, conv, ctx) => {
+  const warnings: string[] = [];
+  const { caps } = ctx;
+  if (!hasToolBlocks(input.messages ?? [])) return { input, warnings };
+  const next = copyInput(input);
+  const messages = next.messages ?? [];
+  if (conv.toolChoice?.type === "none" || !caps.tools) {
     flattenToolHistory(messages);
     warnings.push(
       caps.tools
         ? "tool_choice none: tool history sent as text so no tool can be called"
         : "this model does not support tools; tool history sent as text",
     );
-    return;
+    return { input: next, warnings };
   }
   repairToolPairs(messages, caps, warnings);
-}
+  return { input: next, warnings };
+};
 
-export interface ToolPlan {
-  toolConfig?: ToolConfiguration;
-  /** Merged into additionalModelRequestFields (Anthropic's parallel tool control). */
-  additionalFields?: Record<string, unknown>;
-}
-
-/** toolConfig for the request; call after {@link prepareToolHistory}. */
-export function buildToolConfig(
-  req: ChatRequest,
-  messages: Message[],
-  caps: ModelCapabilities,
-  warnings: string[],
-): ToolPlan {
-  const defined = req.tools ?? [];
-  const choice = req.tool_choice ?? undefined;
+/**
+ * toolConfig for the request (and Anthropic's parallel tool control in
+ * additionalModelRequestFields). After {@link toolHistoryPass}: the tools the
+ * history still uses must be declared.
+ */
+export const toolConfigPass: Pass = (input, conv, ctx) => {
+  const warnings: string[] = [];
+  const { caps } = ctx;
+  const messages = input.messages ?? [];
+  const defined = conv.tools;
+  const choice = conv.toolChoice;
   const historyUsesTools = hasToolBlocks(messages);
 
   if (defined.length === 0) {
-    if (choice !== undefined && choice !== "none" && choice !== "auto") {
+    if (choice !== undefined && choice.type !== "none" && choice.type !== "auto") {
       throw new InvalidRequestError("tool_choice requires tools.", "tool_choice", "invalid_value");
     }
-    if (!historyUsesTools) return {};
+    if (!historyUsesTools) return { input, warnings };
     // Bedrock rejects tool blocks without a toolConfig: declare the tools the history used.
-    return { toolConfig: { tools: historyToolSpecs(messages) } };
+    return { input: { ...input, toolConfig: { tools: historyToolSpecs(messages) } }, warnings };
   }
   if (!caps.tools) {
     throw new InvalidRequestError(
@@ -298,14 +262,14 @@ export function buildToolConfig(
   }
   checkUniqueNames(defined);
   // The history was flattened to text, so nothing needs declaring.
-  if (choice === "none") return {};
+  if (choice?.type === "none") return { input, warnings };
 
-  let specs: ChatTool[] = defined;
+  let specs: ToolDefinition[] = defined;
   let bedrockChoice: BedrockToolChoice | undefined;
-  if (choice === "required") bedrockChoice = { any: {} };
-  else if (typeof choice === "object" && choice.type === "function") {
-    const name = choice.function.name;
-    if (!defined.some((t) => t.function.name === name)) {
+  if (choice?.type === "required") bedrockChoice = { any: {} };
+  else if (choice?.type === "tool") {
+    const name = choice.name;
+    if (!defined.some((t) => t.name === name)) {
       throw new InvalidRequestError(
         `tool_choice names '${name}', which is not in tools.`,
         "tool_choice",
@@ -313,9 +277,9 @@ export function buildToolConfig(
       );
     }
     bedrockChoice = { tool: { name } };
-  } else if (typeof choice === "object" && choice.type === "allowed_tools") {
-    const allowed = new Set(choice.allowed_tools.tools.map((t) => t.function.name));
-    specs = defined.filter((t) => allowed.has(t.function.name));
+  } else if (choice?.type === "allowed") {
+    const allowed = new Set(choice.names);
+    specs = defined.filter((t) => allowed.has(t.name));
     if (specs.length === 0) {
       throw new InvalidRequestError(
         "allowed_tools matches none of the tools.",
@@ -323,69 +287,74 @@ export function buildToolConfig(
         "invalid_value",
       );
     }
-    if (choice.allowed_tools.mode === "required") bedrockChoice = { any: {} };
+    if (choice.mode === "required") bedrockChoice = { any: {} };
   }
   if (bedrockChoice && !caps.toolChoice) {
     warnings.push("this model only supports tool_choice auto; the requested choice was relaxed");
     bedrockChoice = undefined;
   }
   const config: ToolConfiguration = {
-    tools: specs.map((t) => toolSpec(t, defined.indexOf(t), caps, warnings)),
+    tools: specs.map((t) => toolSpec(t, caps, warnings)),
   };
   // Tools that only the history still references must be declared too.
-  const declared = new Set(specs.map((t) => t.function.name));
+  const declared = new Set(specs.map((t) => t.name));
   for (const extra of historyToolSpecs(messages)) {
     if (extra.toolSpec?.name && !declared.has(extra.toolSpec.name)) config.tools?.push(extra);
   }
   if (bedrockChoice) config.toolChoice = bedrockChoice;
-  const plan: ToolPlan = { toolConfig: config };
-  if (req.parallel_tool_calls === false) {
+  const next: typeof input = { ...input, toolConfig: config };
+  if (conv.parallelToolCalls === false) {
     if (caps.parallelToolControl) {
       // Bedrock merges this into Anthropic's tool_choice. With a toolConfig.toolChoice
       // the `type` must be absent (it conflicts); without one it is required.
-      plan.additionalFields = {
+      next.additionalModelRequestFields = copyInput(input.additionalModelRequestFields);
+      Object.assign(additionalFields(next), {
         tool_choice: bedrockChoice
           ? { disable_parallel_tool_use: true }
           : { type: "auto", disable_parallel_tool_use: true },
-      };
+      });
     } else {
       warnings.push("parallel_tool_calls false not enforced: this model has no such control");
     }
   }
-  return plan;
-}
+  return { input: next, warnings };
+};
 
-function checkUniqueNames(defined: ChatTool[]): void {
+function checkUniqueNames(defined: readonly ToolDefinition[]): void {
   const seen = new Set<string>();
-  defined.forEach((t, i) => {
-    if (seen.has(t.function.name)) {
+  for (const t of defined) {
+    if (seen.has(t.name)) {
       throw new InvalidRequestError(
-        `Tool name '${t.function.name}' is defined twice.`,
-        `tools[${i}].function.name`,
+        `Tool name '${t.name}' is defined twice.`,
+        `${t.fieldParam}.name`,
         "invalid_value",
       );
     }
-    seen.add(t.function.name);
-  });
+    seen.add(t.name);
+  }
 }
 
-export function toolSpec(
-  t: ChatTool,
-  i: number,
-  caps: ModelCapabilities,
-  warnings: string[],
-): Tool {
-  const { name, description, parameters, strict } = t.function;
+/** The Converse toolSpec of a tool definition. */
+export function toolSpec(t: ToolDefinition, caps: ModelCapabilities, warnings: string[]): Tool {
+  const { name, description } = t;
   if (!TOOL_NAME.test(name)) {
     throw new InvalidRequestError(
       `Tool name '${name}' is invalid: use 1-64 letters, digits, '_' or '-'.`,
-      `tools[${i}].function.name`,
+      `${t.fieldParam}.name`,
       "invalid_value",
     );
   }
-  const schema = parameters ?? { type: "object", properties: {} };
-  if (strict === true && !caps.nativeStructuredOutput) {
-    warnings.push(`tools[${i}] strict ignored: this model has no strict tool use`);
+  const schema =
+    t.kind === "custom"
+      ? {
+          type: "object",
+          properties: { [CUSTOM_TOOL_INPUT]: { type: "string" } },
+          required: [CUSTOM_TOOL_INPUT],
+        }
+      : (t.inputSchema ?? { type: "object", properties: {} });
+  const strict = t.kind === "function" && t.strict === true;
+  if (strict && !caps.nativeStructuredOutput) {
+    warnings.push(`${t.param} strict ignored: this model has no strict tool use`);
   }
   return {
     toolSpec: {
@@ -393,7 +362,7 @@ export function toolSpec(
       // Bedrock rejects an empty description; omit it instead.
       ...(description && description.trim() !== "" ? { description } : {}),
       inputSchema: { json: schema as JsonDoc },
-      ...(strict === true && caps.nativeStructuredOutput ? { strict: true } : {}),
+      ...(strict && caps.nativeStructuredOutput ? { strict: true } : {}),
     },
   };
 }

@@ -1,22 +1,86 @@
 /**
- * Frames an async iterator of JSON-able objects as Server-Sent Events, the way
- * OpenAI clients read them: `data: <json>\n\n` per object, `data: [DONE]\n\n` at
- * the end, and `data: {"error":{…}}\n\n` (then close, no [DONE]) if the source
- * fails after the response has started — the openai SDK raises that as an
- * APIError.
+ * Server-Sent Events for every surface: frames an async iterator of wire
+ * items, in batches, as the surface's framing says: `data: <json>` frames
+ * ending with `data: [DONE]` (OpenAI) or named events (`event: x` +
+ * `data: <json>`, Anthropic and OpenAI Responses), and an error frame in the
+ * surface's own error shape (then close, no terminator) if the source fails
+ * after the response has started, so a stream never ends looking like a
+ * success.
  *
- * It also keeps quiet streams alive (`: keep-alive` comments, so proxies and
- * Bun's idle timer do not cut a model that thinks for a while), gives up on an
- * upstream that stays silent too long, and aborts upstream when the client
- * goes away.
+ * Shared here: keep-alive after silence (a comment or the surface's ping
+ * event, so proxies and Bun's idle timer do not cut a model that thinks for
+ * a while), the idle timeout on a silent upstream, the shutdown signal, and
+ * aborting upstream when the client goes away.
  *
  * @module
  */
 import { GatewayError, toGatewayError } from "../errors";
 import { shuttingDownError } from "../lifecycle";
 
-export interface SseOptions {
-  /** Send a comment after this much silence. */
+/** Response headers of every event stream. */
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  // Tell nginx-style proxies not to buffer the stream.
+  "x-accel-buffering": "no",
+};
+
+/** How one surface writes its stream. */
+export interface SseFraming<T> {
+  /** One item's frame text, ending in a blank line. */
+  frame(item: T): string;
+  /** Written after the last item on success (`data: [DONE]\n\n`); nothing when absent. */
+  done?: string;
+  /** Written after {@link SseOptions.keepaliveMs} of silence: a comment or a ping event. */
+  keepalive: string;
+  /** The frame that ends a failed stream. */
+  error(err: GatewayError): string;
+}
+
+/** `data: <json>\n\n`. */
+export function dataFrame(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\n\n`;
+}
+
+/** `event: <name>\ndata: <json>\n\n`. */
+export function namedFrame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Data-only frames ending in `[DONE]`, keep-alive comments; errors in `errorBody`'s shape. */
+export function dataOnlyFraming(errorBody: (err: GatewayError) => unknown): SseFraming<unknown> {
+  return {
+    frame: dataFrame,
+    done: "data: [DONE]\n\n",
+    keepalive: ": keep-alive\n\n",
+    error: (err) => dataFrame(errorBody(err)),
+  };
+}
+
+/** A named event: its name and its JSON data. */
+export interface NamedEvent {
+  event: string;
+  data: unknown;
+}
+
+/**
+ * Named events, no terminator. `ping` (e.g. Anthropic's `{"type":"ping"}`)
+ * replaces the keep-alive comment; errors go out as `event: error`.
+ */
+export function namedEventFraming(opts: {
+  errorBody: (err: GatewayError) => unknown;
+  ping?: NamedEvent;
+}): SseFraming<NamedEvent> {
+  return {
+    frame: (item) => namedFrame(item.event, item.data),
+    keepalive: opts.ping ? namedFrame(opts.ping.event, opts.ping.data) : ": keep-alive\n\n",
+    error: (err) => namedFrame("error", opts.errorBody(err)),
+  };
+}
+
+export interface SseOptions<T> {
+  framing: SseFraming<T>;
+  /** Send a keep-alive after this much silence. */
   keepaliveMs: number;
   /** Fail the stream after this much upstream silence. */
   idleTimeoutMs: number;
@@ -39,22 +103,8 @@ export interface SseOptions {
 }
 
 const encoder = new TextEncoder();
-const DONE = encoder.encode("data: [DONE]\n\n");
-const KEEPALIVE = encoder.encode(": keep-alive\n\n");
 const TIMEOUT = Symbol("timeout");
 const SHUTDOWN = Symbol("shutdown");
-
-export function sseFrame(data: unknown): Uint8Array {
-  return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
-}
-
-/** The frames of objects that are ready together, as one buffer (one enqueue, one write). */
-function sseFrames(batch: readonly unknown[]): Uint8Array {
-  if (batch.length === 1) return sseFrame(batch[0]);
-  let text = "";
-  for (const data of batch) text += `data: ${JSON.stringify(data)}\n\n`;
-  return encoder.encode(text);
-}
 
 /**
  * @param source yields batches: the objects of one batch are framed in order
@@ -62,8 +112,18 @@ function sseFrames(batch: readonly unknown[]): Uint8Array {
  */
 export function toSseStream<T>(
   source: AsyncIterator<readonly T[]>,
-  opts: SseOptions,
+  opts: SseOptions<T>,
 ): ReadableStream<Uint8Array> {
+  const { framing } = opts;
+  const DONE = framing.done === undefined ? undefined : encoder.encode(framing.done);
+  const KEEPALIVE = encoder.encode(framing.keepalive);
+  /** The frames of items that are ready together, as one buffer (one enqueue, one write). */
+  const frames = (batch: readonly T[]): Uint8Array => {
+    if (batch.length === 1) return encoder.encode(framing.frame(batch[0] as T));
+    let text = "";
+    for (const item of batch) text += framing.frame(item);
+    return encoder.encode(text);
+  };
   let pending: Promise<IteratorResult<readonly T[]>> | undefined;
   let lastEvent = Date.now();
   let ended = false;
@@ -158,16 +218,16 @@ export function toSseStream<T>(
       quietSince = lastEvent;
       if (result.done) {
         stopTimer();
-        controller.enqueue(DONE);
+        if (DONE) controller.enqueue(DONE);
         controller.close();
         end({ cancelled: false });
         return;
       }
-      if (result.value.length > 0) controller.enqueue(sseFrames(result.value));
+      if (result.value.length > 0) controller.enqueue(frames(result.value));
     } catch (err) {
       stopTimer();
       const error = toGatewayError(err);
-      controller.enqueue(sseFrame(error.toBody()));
+      controller.enqueue(encoder.encode(framing.error(error)));
       controller.close();
       end({ error, cancelled: false });
     }

@@ -1,19 +1,25 @@
 /**
- * Bedrock Converse output → OpenAI ChatCompletion. Pure.
+ * Neutral results → OpenAI ChatCompletion, and the mappings the streamed
+ * chunks share (finish reason, usage, Bedrock extras). Pure.
  *
  * @module
  */
-import type { ContentBlock, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
-import { type ConverseExtras, responseExtras } from "./native-controls";
-import { thinkingBlockOf } from "./reasoning";
+import type {
+  AssistantPart,
+  ConversationResult,
+  FinishReason as NeutralFinishReason,
+  Usage as NeutralUsage,
+  ProviderDetails,
+} from "../../conversation";
 import type {
   AssistantMessage,
+  BedrockResponseDetails,
   ChatCompletion,
   FinishReason,
   ThinkingBlock,
   ToolCall,
   Usage,
-} from "./types";
+} from "./wire";
 
 /** Identity of one completion: the same id and timestamp on every chunk. */
 export interface CompletionMeta {
@@ -32,34 +38,31 @@ export function newCompletionId(): string {
   return s;
 }
 
-const FINISH: Record<string, FinishReason> = {
-  end_turn: "stop",
-  stop_sequence: "stop",
-  max_tokens: "length",
-  model_context_window_exceeded: "length",
-  tool_use: "tool_calls",
-  content_filtered: "content_filter",
-  guardrail_intervened: "content_filter",
+const FINISH: Partial<Record<NeutralFinishReason, FinishReason>> = {
+  "end-turn": "stop",
+  "stop-sequence": "stop",
+  "max-tokens": "length",
+  "context-window-exceeded": "length",
+  "tool-use": "tool_calls",
+  "content-filtered": "content_filter",
+  "guardrail-intervened": "content_filter",
 };
 
 /**
- * Every Bedrock stopReason has an OpenAI finish_reason. `malformed_model_output`
- * and `malformed_tool_use` mean the model stopped on its own with unusable
- * output; `stop` is the closest valid value, never a raw Bedrock string.
+ * Every stop has an OpenAI finish_reason. Malformed output or tool use means
+ * the model stopped on its own with unusable output; `stop` is the closest
+ * valid value, never a raw Bedrock string.
  */
-export function finishReason(stopReason: string | undefined): FinishReason {
-  return (stopReason && FINISH[stopReason]) || "stop";
+export function finishReason(reason: NeutralFinishReason): FinishReason {
+  return FINISH[reason] ?? "stop";
 }
 
-/**
- * Bedrock's inputTokens excludes cache reads and writes; OpenAI's
- * prompt_tokens includes cached tokens, so they are added back.
- */
-export function toUsage(u: TokenUsage | undefined, reasoningTokens?: number): Usage {
-  const read = u?.cacheReadInputTokens ?? 0;
-  const write = u?.cacheWriteInputTokens ?? 0;
-  const prompt = (u?.inputTokens ?? 0) + read + write;
-  const completion = u?.outputTokens ?? 0;
+/** OpenAI's prompt_tokens includes cached tokens (Bedrock's inputTokens does not). */
+export function toUsage(u: NeutralUsage, reasoningTokens?: number): Usage {
+  const read = u.cacheReadInputTokens;
+  const write = u.cacheWriteInputTokens;
+  const prompt = u.inputTokens + read + write;
+  const completion = u.outputTokens;
   const usage: Usage = {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -71,29 +74,55 @@ export function toUsage(u: TokenUsage | undefined, reasoningTokens?: number): Us
   return usage;
 }
 
+/** Bedrock tier → the `service_tier` the client sees. */
+const SERVICE_TIER_OUT: Record<string, string> = {
+  default: "default",
+  flex: "flex",
+  priority: "priority",
+  reserved: "scale",
+};
+
+/** `service_tier` and `bedrock` for a completion or its final chunk; empty when Bedrock said nothing. */
+export function responseExtras(p: ProviderDetails): {
+  service_tier?: string;
+  bedrock?: BedrockResponseDetails;
+} {
+  const extras: { service_tier?: string; bedrock?: BedrockResponseDetails } = {};
+  if (p.serviceTier) extras.service_tier = SERVICE_TIER_OUT[p.serviceTier] ?? p.serviceTier;
+  const bedrock: BedrockResponseDetails = {};
+  if (p.trace !== undefined) bedrock.trace = p.trace;
+  if (p.additionalModelResponseFields !== undefined)
+    bedrock.additionalModelResponseFields = p.additionalModelResponseFields;
+  if (Object.keys(bedrock).length > 0) extras.bedrock = bedrock;
+  return extras;
+}
+
 /** Compact JSON, as OpenAI sends tool arguments. */
 export function toolArguments(input: unknown): string {
   return JSON.stringify(input ?? {});
 }
 
-/** The assistant message from Converse content blocks; every text block is kept, in order. */
-export function toAssistantMessage(blocks: ContentBlock[]): AssistantMessage {
+/** The assistant message from the result's parts; every text part is kept, in order. */
+export function toAssistantMessage(parts: readonly AssistantPart[]): AssistantMessage {
   let text = "";
   let reasoning = "";
   const thinking: ThinkingBlock[] = [];
   const calls: ToolCall[] = [];
-  for (const b of blocks) {
-    if (b.text !== undefined) text += b.text;
-    else if (b.reasoningContent) {
+  for (const p of parts) {
+    if (p.type === "text") text += p.text;
+    else if (p.type === "reasoning") {
+      reasoning += p.text;
+      // Only signed thinking can be sent back.
+      if (p.signature)
+        thinking.push({ type: "thinking", thinking: p.text, signature: p.signature });
+    } else if (p.type === "redacted-reasoning") {
       // Redacted reasoning has no text: it only travels as a thinking block.
-      reasoning += b.reasoningContent.reasoningText?.text ?? "";
-      const block = thinkingBlockOf(b.reasoningContent);
-      if (block) thinking.push(block);
-    } else if (b.toolUse) {
+      thinking.push({ type: "redacted_thinking", data: p.data });
+    } else if (p.type === "tool-call") {
       calls.push({
-        id: b.toolUse.toolUseId ?? "",
+        id: p.id,
         type: "function",
-        function: { name: b.toolUse.name ?? "", arguments: toolArguments(b.toolUse.input) },
+        function: { name: p.name, arguments: toolArguments(p.input) },
       });
     }
   }
@@ -108,22 +137,21 @@ export function toAssistantMessage(blocks: ContentBlock[]): AssistantMessage {
   return message;
 }
 
-export interface ConverseResult extends ConverseExtras {
-  output?: { message?: { content?: ContentBlock[] } } | undefined;
-  stopReason?: string | undefined;
-  usage?: TokenUsage | undefined;
-}
-
-export function toChatCompletion(out: ConverseResult, meta: CompletionMeta): ChatCompletion {
-  const message = toAssistantMessage(out.output?.message?.content ?? []);
-  const finish = finishReason(out.stopReason);
+export function toChatCompletion(result: ConversationResult, meta: CompletionMeta): ChatCompletion {
   return {
     id: meta.id,
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message, finish_reason: finish, logprobs: null }],
-    usage: toUsage(out.usage),
-    ...responseExtras(out),
+    choices: [
+      {
+        index: 0,
+        message: toAssistantMessage(result.content),
+        finish_reason: finishReason(result.reason),
+        logprobs: null,
+      },
+    ],
+    usage: toUsage(result.usage),
+    ...responseExtras(result.provider),
   };
 }

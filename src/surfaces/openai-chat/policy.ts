@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidRequestError } from "../errors";
+import { InvalidRequestError } from "../../errors";
 import type { ChatRequest } from "./schema";
 
 function reject(param: string, message: string): never {
@@ -40,12 +40,12 @@ export function checkChatPolicy(req: ChatRequest): string[] {
   }
   if (req.web_search_options != null)
     reject("web_search_options", "web_search_options is not supported.");
-  // response_format json_object / json_schema: delivered by structured-output.ts.
+  // response_format json_object / json_schema: delivered by converse/structured-output.ts.
   for (const p of ["frequency_penalty", "presence_penalty"] as const) {
     const v = req[p];
     if (v != null && v !== 0) warnings.push(`${p} ignored: Bedrock has no equivalent`);
   }
   if (req.seed != null) warnings.push("seed ignored: Bedrock sampling cannot be seeded");
-  // reasoning_effort: reasoning.ts; service_tier and metadata: native-controls.ts.
+  // reasoning_effort: converse/reasoning.ts; service_tier and metadata: converse/native-controls.ts.
   return warnings;
 }

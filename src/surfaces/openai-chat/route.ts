@@ -1,54 +1,39 @@
 /**
- * POST /chat/completions, streaming and not.
+ * POST /chat/completions, streaming and not: validate, decode, hand the
+ * conversation to the Converse runner, encode what comes back.
  *
  * @module
  */
 import { Hono } from "hono";
-import type { AppDeps, AppEnv } from "../app";
-import { newCompletionId, toChatCompletion } from "../chat/from-converse";
-import { resolveMedia } from "../chat/media";
-import { checkChatPolicy } from "../chat/policy";
-import { chatRequestSchema } from "../chat/schema";
-import { toSseStream } from "../chat/sse";
-import { chunkBatches } from "../chat/stream";
-import { adaptConverseOutput, streamAdapterFor } from "../chat/structured-output";
-import { toConverse } from "../chat/to-converse";
-import { headerSafe } from "../headers";
-import { requireJson } from "../middleware/json-body";
-import { jsonBody } from "../validation";
-import { methodNotAllowed } from "./method-not-allowed";
+import type { ConverseRunner } from "../../converse/run";
+import { headerSafe } from "../../headers";
+import { methodNotAllowed } from "../../http/method-not-allowed";
+import { dataOnlyFraming, SSE_HEADERS, toSseStream } from "../../http/sse";
+import { requireJson } from "../../middleware/json-body";
+import type { AppDeps, AppEnv } from "../../types";
+import { jsonBody } from "../../validation";
+import { openAIErrorBody } from "../openai-errors";
+import { decodeChatRequest } from "./decode";
+import { newCompletionId, toChatCompletion } from "./encode-result";
+import { ChatChunkEncoder } from "./encode-stream";
+import { checkChatPolicy } from "./policy";
+import { chatRequestSchema } from "./schema";
 
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-  // Tell nginx-style proxies not to buffer the stream.
-  "x-accel-buffering": "no",
-};
+/** data: frames, [DONE], OpenAI's error body (the openai SDKs raise it as APIError). */
+export const CHAT_FRAMING = dataOnlyFraming(openAIErrorBody);
 
-export function chatRoute(deps: AppDeps): Hono<AppEnv> {
-  const { config, runtime, models } = deps;
+export function chatRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppEnv> {
+  const { config } = deps;
   const app = new Hono<AppEnv>();
 
   app.post("/chat/completions", requireJson(), jsonBody(chatRequestSchema), async (c) => {
     const req = c.req.valid("json");
-    const warnings = checkChatPolicy(req);
-    const model = models.resolve(req.model ?? undefined, "chat");
+    const policyWarnings = checkChatPolicy(req);
     const obs = c.var.obs;
-    obs.model = model.id;
-    // I/O before the pure translator: http(s) image URLs become data: URLs.
-    await resolveMedia(req, {
-      timeoutMs: config.imageFetchTimeoutMs,
-      maxBytes: config.imageMaxBytes,
-      allowPrivate: config.imageFetchAllowPrivate,
-      allowHosts: config.imageFetchAllowHosts,
-    });
-    const translation = toConverse(req, {
-      modelId: model.id,
-      caps: model.caps,
-      defaults: { promptCaching: config.enablePromptCaching, guardrail: config.guardrail },
-    });
-    warnings.push(...translation.warnings);
-    if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
+    const model = runner.resolveModel(req.model ?? undefined, obs);
+    const call = await runner.prepare(decodeChatRequest(req), model, policyWarnings);
+    if (call.warnings.length > 0)
+      c.header("x-gateway-warnings", headerSafe(call.warnings.join("; ")));
     // The listed name (an application profile by name, not its ARN) when there is one.
     const meta = {
       id: newCompletionId(),
@@ -60,58 +45,21 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     c.env?.server?.timeout(c.req.raw, 0);
 
     if (!req.stream) {
-      const signal = AbortSignal.any([
-        c.req.raw.signal,
-        AbortSignal.timeout(config.requestTimeoutMs),
-        obs.shutdownSignal,
-      ]);
-      const out = await runtime.converse(translation.input, signal).catch((err: unknown) => {
-        // Interrupted by a shutdown deadline: say so, not "Bedrock timed out".
-        throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
-      });
-      obs.recordUsage(out.usage);
-      obs.bedrockRequestId = out.$metadata.requestId;
-      return c.json(toChatCompletion(adaptConverseOutput(out, translation.structured), meta));
+      const result = await runner.complete(call, c.req.raw.signal, obs);
+      return c.json(toChatCompletion(result, meta));
     }
 
-    const upstream = new AbortController();
-    const abort = () => upstream.abort();
-    c.req.raw.signal.addEventListener("abort", abort, { once: true });
-    // Errors before the first event still get a real HTTP status (onError).
-    const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
-    let stream: Awaited<ReturnType<typeof runtime.converseStream>>["stream"];
-    try {
-      ({ stream, requestId: obs.bedrockRequestId } = await runtime.converseStream(
-        translation.input,
-        upstream.signal,
-      ));
-    } finally {
-      clearTimeout(firstEventTimer);
-    }
-    let lastUpstreamEvent = Date.now();
-    // One loop per upstream event: obs.tapEvent notes time to first token and
-    // usage (access log, metrics), the adapter undoes structured output's tool, the
-    // translator makes chunks.
-    const chunks = chunkBatches(stream, meta, {
-      includeUsage: req.stream_options?.include_usage === true,
-      onEvent: () => {
-        lastUpstreamEvent = Date.now();
-      },
-      tap: obs.tapEvent,
-      adapter: streamAdapterFor(translation.structured),
-    });
-    const body = toSseStream(chunks, {
+    const encoder = new ChatChunkEncoder(meta, req.stream_options?.include_usage === true);
+    const run = await runner.stream(call, c.req.raw.signal, obs, encoder);
+    const body = toSseStream(run.batches, {
+      framing: CHAT_FRAMING,
       keepaliveMs: config.streamKeepaliveMs,
       idleTimeoutMs: config.streamIdleTimeoutMs,
-      lastActivity: () => lastUpstreamEvent,
-      abort,
-      shutdown: obs.shutdownSignal,
-      onEnd: (outcome) => {
-        c.req.raw.signal.removeEventListener("abort", abort);
-        obs.endStream(outcome);
-      },
+      lastActivity: run.lastActivity,
+      abort: run.abort,
+      shutdown: run.shutdown,
+      onEnd: run.end,
     });
-    obs.beginStream();
     return c.body(body, 200, SSE_HEADERS);
   });
   app.all("/chat/completions", methodNotAllowed(["POST"]));

@@ -3,7 +3,7 @@
  *
  * Unknown top-level keys pass through (the OpenAI SDKs put `extra_body` keys at
  * the top level, and Bedrock-native controls arrive that way); every known
- * OpenAI field has an explicit decision in `request-policy.ts`.
+ * OpenAI field has an explicit decision in `policy.ts`.
  *
  * @module
  */
@@ -73,7 +73,7 @@ const userMessage = z
   })
   .loose();
 
-/** A thinking block sent back on an assistant message (see reasoning.ts). */
+/** A thinking block sent back on an assistant message (see converse/reasoning.ts). */
 export const thinkingBlockSchema = z.discriminatedUnion("type", [
   z
     .object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string().optional() })
@@ -102,7 +102,7 @@ const toolMessage = z
     // computer-use loops) send them; Bedrock accepts them for some models.
     content: z.union([z.string(), z.array(z.discriminatedUnion("type", [textPart, imagePart]))]),
     tool_call_id: z.string().min(1),
-    /** Non-standard error marks (Anthropic's is_error, LangChain's status); see tools.ts. */
+    /** Non-standard error marks (Anthropic's is_error, LangChain's status); see decode.ts. */
     is_error: z.boolean().nullable().optional(),
     status: z.string().nullable().optional(),
   })
