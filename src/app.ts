@@ -4,59 +4,42 @@
  *
  * @module
  */
-import type { Server } from "bun";
 import { Hono } from "hono";
-import type { NativeInvoker } from "./bedrock/native-invoke";
-import type { BedrockRuntime } from "./bedrock/runtime";
-import type { Config } from "./config";
-import { errorResponse, GatewayError, toGatewayError } from "./errors";
+import { ConverseRunner } from "./converse/run";
+import { GatewayError, toGatewayError } from "./errors";
+import { type ErrorRenderer, errorResponse } from "./http/errors";
 import { Lifecycle } from "./lifecycle";
-import type { Logger } from "./log";
 import { bearerAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
 import { drainGate } from "./middleware/drain-gate";
-import { type RequestIdVariables, requestId } from "./middleware/request-id";
-import type { ModelCatalog } from "./models/catalog";
-import type { ModelResolver } from "./models/resolver";
-import { accessLog, type ObsVariables } from "./observability/access-log";
+import { requestId } from "./middleware/request-id";
+import { accessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
-import { chatRoute } from "./routes/chat";
 import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
 import { bedrockModeRoute } from "./surfaces/anthropic/bedrock-mode";
-import { anthropicErrorResponse } from "./surfaces/anthropic/errors";
-import { anthropicRoute, isAnthropicPath } from "./surfaces/anthropic/route";
+import { ANTHROPIC_PATH, anthropicErrorRender } from "./surfaces/anthropic/errors";
+import { anthropicRoute } from "./surfaces/anthropic/route";
+import { chatRoute } from "./surfaces/openai-chat/route";
+import { openAIErrorBody } from "./surfaces/openai-errors";
+import type { AppDeps, AppEnv } from "./types";
 
-export interface AppDeps {
-  config: Config;
-  runtime: BedrockRuntime;
-  /** InvokeModel as raw signed calls: Claude on the Anthropic surface and Bedrock mode. */
-  native?: NativeInvoker;
-  models: ModelResolver;
-  /** The cached Bedrock model inventory behind `models` and GET /models. */
-  catalog: ModelCatalog;
-  logger: Logger;
-  /** False while draining; /health then answers 503. */
-  isReady?: () => boolean;
-  /** Prometheus registry for /metrics; a fresh one when absent. */
-  metrics?: GatewayMetrics;
-  /** Ready/draining state and in-flight count for graceful shutdown. */
-  lifecycle?: Lifecycle;
-  /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
-  limiter?: ConcurrencyLimiter;
-}
+export type { AppDeps, AppEnv } from "./types";
 
-export interface AppEnv {
-  Variables: RequestIdVariables & ObsVariables;
-  Bindings: { server?: Server<unknown> };
-}
+/**
+ * The error shape of each surface, by path (the first match wins); OpenAI's
+ * everywhere else. A surface with its own error shape adds a row here.
+ */
+const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [
+  { match: ANTHROPIC_PATH, render: anthropicErrorRender },
+];
 
-/** GET /v1/models from an Anthropic client (it sends `anthropic-version`). */
-function isAnthropicModels(path: string, version: string | undefined): boolean {
-  return version !== undefined && /^\/(api\/)?v1\/models(\/|$)/.test(path);
+/** The renderer for errors on `path`. */
+export function errorRendererFor(path: string): ErrorRenderer {
+  return ERROR_RENDERERS.find((r) => r.match.test(path))?.render ?? openAIErrorBody;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -94,8 +77,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   api.use(concurrencyLimit(limiter));
-  api.route("/", chatRoute(deps));
-  api.route("/", anthropicRoute(deps));
+  const runner = new ConverseRunner(deps);
+  api.route("/", chatRoute(deps, runner));
+  api.route("/", anthropicRoute(deps, runner));
   api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
 
@@ -103,8 +87,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", api);
 
   // Claude Code's Bedrock mode: Bedrock's own paths at the root, behind the same key.
-  const bedrockMode = new Hono<AppEnv>();
   // Middleware on /model/* only: a bare use() here would run for every path of the app.
+  const bedrockMode = new Hono<AppEnv>();
   bedrockMode.use("/model/*", bearerAuth(config.apiKeys));
   bedrockMode.use(
     "/model/*",
@@ -122,12 +106,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   bedrockMode.route("/", bedrockModeRoute(deps));
   app.route("/", bedrockMode);
 
-  app.notFound((c) => {
-    const error = new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
-      code: "unknown_route",
-    });
-    return isAnthropicPath(c.req.path) ? anthropicErrorResponse(error) : errorResponse(error);
-  });
+  app.notFound((c) =>
+    errorResponse(
+      new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
+        code: "unknown_route",
+      }),
+      errorRendererFor(c.req.path),
+    ),
+  );
   app.onError((err, c) => {
     const error = toGatewayError(err);
     // The access line (observability/access-log.ts) reports every error; a bug also gets its stack.
@@ -135,16 +121,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const cause = error.cause instanceof Error ? error.cause : undefined;
       logger.error("unhandled error", { requestId: c.var.requestId, stack: cause?.stack });
     }
-    const headers: Record<string, string> = c.var.requestId
-      ? { "x-request-id": c.var.requestId }
-      : {};
-    // Each API surface answers errors in its own shape (Anthropic clients parse theirs).
-    if (
-      isAnthropicPath(c.req.path) ||
-      isAnthropicModels(c.req.path, c.req.header("anthropic-version"))
-    )
-      return anthropicErrorResponse(err, headers);
-    return errorResponse(error, headers);
+    return errorResponse(
+      error,
+      errorRendererFor(c.req.path),
+      c.var.requestId ? { "x-request-id": c.var.requestId } : {},
+    );
   });
   return app;
 }

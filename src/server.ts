@@ -4,7 +4,7 @@
  * @module
  */
 import type { Server } from "bun";
-import { type AppDeps, createApp } from "./app";
+import { createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { SignedNativeInvoker } from "./bedrock/native-invoke";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
@@ -16,6 +16,7 @@ import { ConcurrencyLimiter } from "./middleware/concurrency";
 import { ModelCatalog } from "./models/catalog";
 import { CatalogModelResolver } from "./models/resolver";
 import { GatewayMetrics } from "./observability/metrics";
+import type { AppDeps } from "./types";
 
 /**
  * How long startup waits for the first catalog load. The server already

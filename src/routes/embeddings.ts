@@ -4,7 +4,6 @@
  * @module
  */
 import { Hono } from "hono";
-import type { AppDeps, AppEnv } from "../app";
 import { embedInputs } from "../embeddings/embed";
 import { toBase64Float32 } from "../embeddings/encoding";
 import { adapterFor, checkTextLimits, settingsFor } from "../embeddings/families";
@@ -12,9 +11,10 @@ import { toInputs } from "../embeddings/inputs";
 import { embeddingsRequestSchema } from "../embeddings/schema";
 import type { EmbeddingsResponse } from "../embeddings/types";
 import { InvalidRequestError } from "../errors";
+import { methodNotAllowed } from "../http/method-not-allowed";
 import { requireJson } from "../middleware/json-body";
+import type { AppDeps, AppEnv } from "../types";
 import { jsonBody } from "../validation";
-import { methodNotAllowed } from "./method-not-allowed";
 
 export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
   const { config, runtime, models } = deps;

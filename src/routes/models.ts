@@ -5,11 +5,11 @@
  * @module
  */
 import { Hono } from "hono";
-import type { AppDeps, AppEnv } from "../app";
 import { GatewayError } from "../errors";
+import { methodNotAllowed } from "../http/method-not-allowed";
 import type { CatalogEntry } from "../models/catalog";
 import { CatalogUnavailableError, findModel } from "../models/resolver";
-import { methodNotAllowed } from "./method-not-allowed";
+import type { AppDeps, AppEnv } from "../types";
 
 /** OpenAI's model object. */
 export interface OpenAIModel {

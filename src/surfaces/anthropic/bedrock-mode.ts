@@ -12,9 +12,9 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import type { AppDeps, AppEnv } from "../../app";
 import { GatewayError, InvalidRequestError, toGatewayError } from "../../errors";
 import { headerSafe } from "../../headers";
+import type { AppDeps, AppEnv } from "../../types";
 import { toNativeBody } from "./betas";
 import { resolveAnthropicModel } from "./models";
 

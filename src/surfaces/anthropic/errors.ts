@@ -122,22 +122,28 @@ export function anthropicErrorBody(e: AnthropicError): {
   return { type: "error", error: { type: e.type, message: e.message } };
 }
 
-/** The HTTP response for an error on an Anthropic route. */
-export function anthropicErrorResponse(
-  err: unknown,
-  extraHeaders: Record<string, string> = {},
-): Response {
-  const e = toAnthropicError(err);
-  const retryable = e.status === 408 || e.status === 429 || e.status >= 500;
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "x-should-retry": retryable ? "true" : "false",
-    ...e.headers,
-    ...extraHeaders,
-  };
-  // Anthropic's SDKs read the request id from `request-id`.
-  if (extraHeaders["x-request-id"]) headers["request-id"] = extraHeaders["x-request-id"];
-  return new Response(JSON.stringify(anthropicErrorBody(e)), { status: e.status, headers });
+/** Paths whose errors are in Anthropic's shape: /v1/messages*, /api/v1/messages*, /model/*. */
+export const ANTHROPIC_PATH = /^\/((api\/)?v1\/messages(\/|$)|model\/)/;
+
+/** The error body for app.ts's renderer table (the status comes from {@link anthropicStatus}). */
+export function anthropicErrorRender(err: GatewayError): unknown {
+  return anthropicErrorBody(toAnthropicError(err));
+}
+
+/**
+ * The same error with Anthropic's status, message and retry headers (529 for an
+ * unavailable Bedrock, Bedrock's own wording): Anthropic routes throw this, so the
+ * app's one error path answers with the status Anthropic clients act on.
+ */
+export function anthropicStatus(err: unknown): GatewayError {
+  const gateway = toGatewayError(err);
+  const e = toAnthropicError(gateway);
+  if (e.status === gateway.status && e.message === gateway.message) return gateway;
+  return new GatewayError(e.status, e.message, {
+    code: gateway.code,
+    headers: { ...gateway.headers, ...e.headers },
+    cause: gateway.cause ?? gateway,
+  });
 }
 
 /** 404 for a model name the gateway does not serve; no Bedrock call is made. */

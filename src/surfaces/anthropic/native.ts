@@ -14,8 +14,8 @@ import {
   invokeError,
   type NativeInvoker,
 } from "../../bedrock/native-invoke";
-import { IncompleteStreamError } from "../../chat/stream";
-import type { NamedEvent } from "./sse";
+import { IncompleteStreamError } from "../../converse/events";
+import type { AnthropicSseEvent as NamedEvent } from "./sse";
 
 type Json = Record<string, unknown>;
 

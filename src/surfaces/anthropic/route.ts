@@ -2,47 +2,85 @@
  * POST /messages (Claude Code calls /v1/messages?beta=true: the query is
  * tolerated) and POST /messages/count_tokens, mounted under /v1 and /api/v1.
  *
- * Claude models go to Bedrock natively (native.ts); other models need the
- * Converse core and are refused with a clear 400 until it serves them.
+ * Claude models go to Bedrock natively (native.ts); every other model goes
+ * through the Converse core (decode.ts → ConverseRunner → encode.ts).
+ * Errors are rethrown with Anthropic's statuses (anthropicStatus) and rendered
+ * in Anthropic's shape by the app's renderer table.
  *
  * @module
  */
-import { Hono } from "hono";
-import type { AppDeps, AppEnv } from "../../app";
-import { toSseStream } from "../../chat/sse";
+import { type Context, Hono } from "hono";
+import type { ConverseRunner } from "../../converse/run";
 import { GatewayError, InvalidRequestError } from "../../errors";
 import { headerSafe } from "../../headers";
+import { methodNotAllowed } from "../../http/method-not-allowed";
+import { SSE_HEADERS, toSseStream } from "../../http/sse";
 import { requireJson } from "../../middleware/json-body";
-import { methodNotAllowed } from "../../routes/method-not-allowed";
+import type { AppDeps, AppEnv } from "../../types";
 import { jsonBody } from "../../validation";
 import { parseBetaHeader, toNativeBody } from "./betas";
+import { decodeMessagesRequest } from "./decode";
+import { AnthropicStreamEncoder, newMessageId, toAnthropicMessage } from "./encode";
+import { anthropicStatus } from "./errors";
 import { type AnthropicTarget, resolveAnthropicModel } from "./models";
 import { converseUsage, invokeMessage, invokeStream } from "./native";
-import { countTokensRequestSchema, messagesRequestSchema } from "./schema";
-import { ANTHROPIC_SSE } from "./sse";
+import { countTokensRequestSchema, type MessagesRequest, messagesRequestSchema } from "./schema";
+import { ANTHROPIC_FRAMING } from "./sse";
 
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-  "x-accel-buffering": "no",
-};
+/** A handler whose errors leave with Anthropic's status (529, Bedrock's wording…). */
+async function anthropicErrors(handler: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (err) {
+    throw anthropicStatus(err);
+  }
+}
 
-/** Paths whose errors are rendered in Anthropic's shape. */
-export function isAnthropicPath(path: string): boolean {
-  return /^\/(api\/)?v1\/messages(\/|$)/.test(path) || path.startsWith("/model/");
+/** Non-Claude models through the Converse core. */
+async function viaConverse(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  runner: ConverseRunner,
+  req: MessagesRequest,
+  target: AnthropicTarget,
+): Promise<Response> {
+  const obs = c.var.obs;
+  const warnings: string[] = [];
+  if (c.req.header("anthropic-beta"))
+    warnings.push("anthropic-beta ignored: betas apply to Claude models only");
+  const call = await runner.prepare(decodeMessagesRequest(req), target, warnings);
+  if (call.warnings.length > 0)
+    c.header("x-gateway-warnings", headerSafe(call.warnings.join("; ")));
+  const meta = { id: newMessageId(), model: req.model };
+  c.env?.server?.timeout(c.req.raw, 0);
+  if (!req.stream) {
+    const result = await runner.complete(call, c.req.raw.signal, obs);
+    return c.json(toAnthropicMessage(result, meta));
+  }
+  const run = await runner.stream(call, c.req.raw.signal, obs, new AnthropicStreamEncoder(meta));
+  const body = toSseStream(run.batches, {
+    framing: ANTHROPIC_FRAMING,
+    keepaliveMs: deps.config.streamKeepaliveMs,
+    idleTimeoutMs: deps.config.streamIdleTimeoutMs,
+    lastActivity: run.lastActivity,
+    abort: run.abort,
+    shutdown: run.shutdown,
+    onEnd: run.end,
+  });
+  return c.body(body, 200, SSE_HEADERS);
 }
 
 function requireNative(target: AnthropicTarget, model: string): void {
   if (!target.native) {
     throw new InvalidRequestError(
-      `model: '${model}' is not a Claude model; the Anthropic Messages API serves Claude models on this gateway.`,
+      `model: '${model}' is not a Claude model; Bedrock counts tokens natively for Claude models only.`,
       "model",
       "model_not_supported",
     );
   }
 }
 
-export function anthropicRoute(deps: AppDeps): Hono<AppEnv> {
+export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppEnv> {
   const { config } = deps;
   const app = new Hono<AppEnv>();
 
@@ -55,84 +93,83 @@ export function anthropicRoute(deps: AppDeps): Hono<AppEnv> {
     return deps.native;
   };
 
-  app.post("/messages", requireJson(), jsonBody(messagesRequestSchema), async (c) => {
-    const req = c.req.valid("json");
-    const obs = c.var.obs;
-    obs.sessionId = c.req.header("x-claude-code-session-id");
-    const target = resolveAnthropicModel(deps, req.model);
-    obs.model = target.id;
-    requireNative(target, req.model);
-    const { body, warnings } = toNativeBody(req, parseBetaHeader(c.req.header("anthropic-beta")));
-    if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
-    const call = { modelId: target.id, body, clientModel: req.model };
-    // Bun's idle timer would cut a slow model; our own timeouts govern instead.
-    c.env?.server?.timeout(c.req.raw, 0);
+  app.post("/messages", requireJson(), jsonBody(messagesRequestSchema), async (c) =>
+    anthropicErrors(async () => {
+      const req = c.req.valid("json");
+      const obs = c.var.obs;
+      obs.sessionId = c.req.header("x-claude-code-session-id");
+      const target = resolveAnthropicModel(deps, req.model);
+      obs.model = target.id;
+      if (!target.native) return viaConverse(c, deps, runner, req, target);
+      const { body, warnings } = toNativeBody(req, parseBetaHeader(c.req.header("anthropic-beta")));
+      if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
+      const call = { modelId: target.id, body, clientModel: req.model };
+      // Bun's idle timer would cut a slow model; our own timeouts govern instead.
+      c.env?.server?.timeout(c.req.raw, 0);
 
-    if (!req.stream) {
-      const signal = AbortSignal.any([
-        c.req.raw.signal,
-        AbortSignal.timeout(config.requestTimeoutMs),
-        obs.shutdownSignal,
-      ]);
-      const out = await invokeMessage(invoker(), call, signal).catch((err: unknown) => {
-        throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
+      if (!req.stream) {
+        const signal = AbortSignal.any([
+          c.req.raw.signal,
+          AbortSignal.timeout(config.requestTimeoutMs),
+          obs.shutdownSignal,
+        ]);
+        const out = await invokeMessage(invoker(), call, signal).catch((err: unknown) => {
+          throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
+        });
+        obs.recordUsage(converseUsage(out.message.usage));
+        obs.bedrockRequestId = out.requestId;
+        return c.json(out.message);
+      }
+
+      const upstream = new AbortController();
+      const abort = () => upstream.abort();
+      c.req.raw.signal.addEventListener("abort", abort, { once: true });
+      const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
+      let lastUpstreamEvent = Date.now();
+      let inputUsage: unknown;
+      const tap = {
+        onEvent(type: string, value: Record<string, unknown>) {
+          lastUpstreamEvent = Date.now();
+          if (type === "message_start") {
+            const message = value.message as { usage?: unknown } | undefined;
+            inputUsage = message?.usage;
+          } else if (
+            obs.ttftMs === undefined &&
+            (type === "content_block_delta" || type === "content_block_start")
+          ) {
+            obs.ttftMs = performance.now() - obs.startedAt;
+          } else if (type === "message_delta") {
+            const usage = { ...(inputUsage as object), ...(value.usage as object) };
+            obs.recordUsage(converseUsage(usage));
+          }
+        },
+      };
+      let stream: Awaited<ReturnType<typeof invokeStream>>;
+      try {
+        stream = await invokeStream(invoker(), call, upstream.signal, tap);
+      } finally {
+        clearTimeout(firstEventTimer);
+      }
+      obs.bedrockRequestId = stream.requestId;
+      const sse = toSseStream(stream.events, {
+        keepaliveMs: config.streamKeepaliveMs,
+        idleTimeoutMs: config.streamIdleTimeoutMs,
+        lastActivity: () => lastUpstreamEvent,
+        abort,
+        shutdown: obs.shutdownSignal,
+        framing: ANTHROPIC_FRAMING,
+        onEnd: (outcome) => {
+          c.req.raw.signal.removeEventListener("abort", abort);
+          obs.endStream(outcome);
+        },
       });
-      obs.recordUsage(converseUsage(out.message.usage));
-      obs.bedrockRequestId = out.requestId;
-      return c.json(out.message);
-    }
+      obs.beginStream();
+      return c.body(sse, 200, SSE_HEADERS);
+    }),
+  );
 
-    const upstream = new AbortController();
-    const abort = () => upstream.abort();
-    c.req.raw.signal.addEventListener("abort", abort, { once: true });
-    const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
-    let lastUpstreamEvent = Date.now();
-    let inputUsage: unknown;
-    const tap = {
-      onEvent(type: string, value: Record<string, unknown>) {
-        lastUpstreamEvent = Date.now();
-        if (type === "message_start") {
-          const message = value.message as { usage?: unknown } | undefined;
-          inputUsage = message?.usage;
-        } else if (
-          obs.ttftMs === undefined &&
-          (type === "content_block_delta" || type === "content_block_start")
-        ) {
-          obs.ttftMs = performance.now() - obs.startedAt;
-        } else if (type === "message_delta") {
-          const usage = { ...(inputUsage as object), ...(value.usage as object) };
-          obs.recordUsage(converseUsage(usage));
-        }
-      },
-    };
-    let stream: Awaited<ReturnType<typeof invokeStream>>;
-    try {
-      stream = await invokeStream(invoker(), call, upstream.signal, tap);
-    } finally {
-      clearTimeout(firstEventTimer);
-    }
-    obs.bedrockRequestId = stream.requestId;
-    const sse = toSseStream(stream.events, {
-      keepaliveMs: config.streamKeepaliveMs,
-      idleTimeoutMs: config.streamIdleTimeoutMs,
-      lastActivity: () => lastUpstreamEvent,
-      abort,
-      shutdown: obs.shutdownSignal,
-      format: ANTHROPIC_SSE,
-      onEnd: (outcome) => {
-        c.req.raw.signal.removeEventListener("abort", abort);
-        obs.endStream(outcome);
-      },
-    });
-    obs.beginStream();
-    return c.body(sse, 200, SSE_HEADERS);
-  });
-
-  app.post(
-    "/messages/count_tokens",
-    requireJson(),
-    jsonBody(countTokensRequestSchema),
-    async (c) => {
+  app.post("/messages/count_tokens", requireJson(), jsonBody(countTokensRequestSchema), async (c) =>
+    anthropicErrors(async () => {
       const req = c.req.valid("json");
       const target = resolveAnthropicModel(deps, req.model);
       c.var.obs.model = target.id;
@@ -153,7 +190,7 @@ export function anthropicRoute(deps: AppDeps): Hono<AppEnv> {
         signal,
       );
       return c.json({ input_tokens: inputTokens });
-    },
+    }),
   );
 
   app.all("/messages", methodNotAllowed(["POST"]));

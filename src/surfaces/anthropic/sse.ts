@@ -1,40 +1,25 @@
 /**
- * Anthropic's stream on the wire: named events (`event: x` + `data: {…}`),
- * `ping` events during silences, and `event: error` (then close, no
- * `message_stop`) when the stream fails after it started. Framed by the shared
- * SSE pump (chat/sse.ts) with this format.
+ * Anthropic's stream framing for the shared SSE pump (http/sse.ts): named
+ * events (`event: x` + `data: {…}`), a `ping` event during silences, and
+ * `event: error` (then close, no `message_stop`) when the stream fails after it
+ * started.
+ *
+ * Items carry their data as JSON text: on the native path that is Claude's own
+ * event as Bedrock delivered it, framed without a parse-and-stringify round trip.
  *
  * @module
  */
-import type { SseFormat } from "../../chat/sse";
-import { toGatewayError } from "../../errors";
-import { anthropicErrorBody, toAnthropicError } from "./errors";
+import type { SseFraming } from "../../http/sse";
+import { anthropicErrorRender } from "./errors";
 
 /** One Anthropic stream event: its type (the SSE event name) and its JSON text. */
-export interface NamedEvent {
+export interface AnthropicSseEvent {
   event: string;
   data: string;
 }
 
-const encoder = new TextEncoder();
-
-export function namedFrame(e: NamedEvent): string {
-  return `event: ${e.event}\ndata: ${e.data}\n\n`;
-}
-
-export const ANTHROPIC_SSE: SseFormat<NamedEvent> = {
-  frames(batch) {
-    let text = "";
-    for (const e of batch) text += namedFrame(e);
-    return encoder.encode(text);
-  },
-  keepalive: encoder.encode('event: ping\ndata: {"type": "ping"}\n\n'),
-  done: new Uint8Array(0),
-  error(err) {
-    const body = anthropicErrorBody(toAnthropicError(err));
-    return {
-      bytes: encoder.encode(namedFrame({ event: "error", data: JSON.stringify(body) })),
-      error: toGatewayError(err),
-    };
-  },
+export const ANTHROPIC_FRAMING: SseFraming<AnthropicSseEvent> = {
+  frame: (e) => `event: ${e.event}\ndata: ${e.data}\n\n`,
+  keepalive: 'event: ping\ndata: {"type": "ping"}\n\n',
+  error: (err) => `event: error\ndata: ${JSON.stringify(anthropicErrorRender(err))}\n\n`,
 };

@@ -1,0 +1,43 @@
+/**
+ * The app's dependencies and its Hono environment, in a leaf module (as Hono
+ * keeps `Env` in types.ts) so routes and middleware can name them without
+ * importing the app that imports them.
+ *
+ * @module
+ */
+import type { Server } from "bun";
+import type { NativeInvoker } from "./bedrock/native-invoke";
+import type { BedrockRuntime } from "./bedrock/runtime";
+import type { Config } from "./config";
+import type { Lifecycle } from "./lifecycle";
+import type { Logger } from "./log";
+import type { ConcurrencyLimiter } from "./middleware/concurrency";
+import type { RequestIdVariables } from "./middleware/request-id";
+import type { ModelCatalog } from "./models/catalog";
+import type { ModelResolver } from "./models/resolver";
+import type { ObsVariables } from "./observability/access-log";
+import type { GatewayMetrics } from "./observability/metrics";
+
+export interface AppDeps {
+  config: Config;
+  runtime: BedrockRuntime;
+  /** InvokeModel as raw signed calls: Claude on the Anthropic surface and Bedrock mode. */
+  native?: NativeInvoker;
+  models: ModelResolver;
+  /** The cached Bedrock model inventory behind `models` and GET /models. */
+  catalog: ModelCatalog;
+  logger: Logger;
+  /** False while draining; /health then answers 503. */
+  isReady?: () => boolean;
+  /** Prometheus registry for /metrics; a fresh one when absent. */
+  metrics?: GatewayMetrics;
+  /** Ready/draining state and in-flight count for graceful shutdown. */
+  lifecycle?: Lifecycle;
+  /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
+  limiter?: ConcurrencyLimiter;
+}
+
+export interface AppEnv {
+  Variables: RequestIdVariables & ObsVariables;
+  Bindings: { server?: Server<unknown> };
+}
