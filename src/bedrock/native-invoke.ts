@@ -32,10 +32,15 @@ export interface NativeInvoker {
    */
   invoke(modelId: string, body: string, opts: NativeInvokeOptions): Promise<Response>;
   /**
-   * CountTokens for a native body (Bedrock takes foundation-model ids here, not profiles).
+   * CountTokens (Bedrock takes foundation-model ids here, not profiles) for a native
+   * body (a string: InvokeModel's) or a Converse input ({messages, system, toolConfig}).
    * @throws the SDK's error for a non-2xx answer
    */
-  countTokens(foundationModelId: string, body: string, signal?: AbortSignal): Promise<number>;
+  countTokens(
+    foundationModelId: string,
+    input: string | Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<number>;
 }
 
 export interface SignedNativeInvokerOptions {
@@ -144,11 +149,14 @@ export class SignedNativeInvoker implements NativeInvoker {
 
   async countTokens(
     foundationModelId: string,
-    body: string,
+    input: string | Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<number> {
     const payload = JSON.stringify({
-      input: { invokeModel: { body: Buffer.from(body).toString("base64") } },
+      input:
+        typeof input === "string"
+          ? { invokeModel: { body: Buffer.from(input).toString("base64") } }
+          : { converse: input },
     });
     const req = await this.request(foundationModelId, payload, "count-tokens");
     const res = await fetch(req, signal ? { signal } : {});

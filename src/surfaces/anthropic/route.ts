@@ -11,7 +11,7 @@
  */
 import { type Context, Hono } from "hono";
 import type { ConverseRunner } from "../../converse/run";
-import { GatewayError, InvalidRequestError } from "../../errors";
+import { GatewayError } from "../../errors";
 import { headerSafe } from "../../headers";
 import { methodNotAllowed } from "../../http/method-not-allowed";
 import { SSE_HEADERS, toSseStream } from "../../http/sse";
@@ -68,16 +68,6 @@ async function viaConverse(
     onEnd: run.end,
   });
   return c.body(body, 200, SSE_HEADERS);
-}
-
-function requireNative(target: AnthropicTarget, model: string): void {
-  if (!target.native) {
-    throw new InvalidRequestError(
-      `model: '${model}' is not a Claude model; Bedrock counts tokens natively for Claude models only.`,
-      "model",
-      "model_not_supported",
-    );
-  }
 }
 
 export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppEnv> {
@@ -173,22 +163,28 @@ export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
       const req = c.req.valid("json");
       const target = resolveAnthropicModel(deps, req.model);
       c.var.obs.model = target.id;
-      requireNative(target, req.model);
-      const { body, warnings } = toNativeBody(
-        { max_tokens: 1, ...req },
-        parseBetaHeader(c.req.header("anthropic-beta")),
-      );
-      if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
       const signal = AbortSignal.any([
         c.req.raw.signal,
         AbortSignal.timeout(config.requestTimeoutMs),
       ]);
+      let input: string | Record<string, unknown>;
+      if (target.native) {
+        const { body, warnings } = toNativeBody(
+          { max_tokens: 1, ...req },
+          parseBetaHeader(c.req.header("anthropic-beta")),
+        );
+        if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
+        input = JSON.stringify(body);
+      } else {
+        // The Converse input the core would send, counted by Bedrock; where the model
+        // cannot be counted, Bedrock's ValidationException comes back as a 400.
+        const conv = decodeMessagesRequest({ max_tokens: 1, ...req });
+        const call = await runner.prepare(conv, target);
+        const { messages, system, toolConfig } = call.translation.input;
+        input = { messages, ...(system ? { system } : {}), ...(toolConfig ? { toolConfig } : {}) };
+      }
       // CountTokens takes foundation-model ids, never inference profiles.
-      const inputTokens = await invoker().countTokens(
-        target.foundationModelId,
-        JSON.stringify(body),
-        signal,
-      );
+      const inputTokens = await invoker().countTokens(target.foundationModelId, input, signal);
       return c.json({ input_tokens: inputTokens });
     }),
   );
