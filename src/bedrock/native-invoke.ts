@@ -173,10 +173,48 @@ export function invokeError(res: Response): Promise<Error> {
 
 const decoder = new TextDecoder();
 
-/** One `chunk` event: the model-native JSON text and its parsed value. */
+/**
+ * One `chunk` event: the model-native JSON text, its `type`, and its parsed value
+ * for the few events a consumer reads (deltas, the bulk of a stream, are
+ * framed from their text without a parse).
+ */
 export interface InvokeChunk {
   text: string;
-  value: Record<string, unknown>;
+  type: string;
+  /** Parsed for every event but content_block_delta / _start / _stop and ping. */
+  value: Record<string, unknown> | undefined;
+}
+
+const TYPE_PREFIX = '{"type":"';
+const UNPARSED = new Set([
+  "content_block_delta",
+  "content_block_start",
+  "content_block_stop",
+  "ping",
+]);
+const BYTES_KEY = '"bytes":"';
+
+/** The `chunk` payload's base64 `bytes`, found without parsing the payload (JSON.parse as fallback). */
+function chunkBytes(payload: string): string {
+  const at = payload.indexOf(BYTES_KEY);
+  if (at >= 0) {
+    const start = at + BYTES_KEY.length;
+    const end = payload.indexOf('"', start);
+    if (end > start) return payload.slice(start, end);
+  }
+  const parsed = JSON.parse(payload) as { bytes?: unknown };
+  return typeof parsed.bytes === "string" ? parsed.bytes : "";
+}
+
+/** A chunk's text → its type (read from the leading `{"type":"…"` Claude always writes) and value. */
+export function toInvokeChunk(text: string): InvokeChunk {
+  if (text.startsWith(TYPE_PREFIX)) {
+    const end = text.indexOf('"', TYPE_PREFIX.length);
+    const type = text.slice(TYPE_PREFIX.length, end);
+    if (UNPARSED.has(type)) return { text, type, value: undefined };
+  }
+  const value = JSON.parse(text) as Record<string, unknown>;
+  return { text, type: typeof value.type === "string" ? value.type : "", value };
 }
 
 /**
@@ -210,9 +248,8 @@ export async function* invokeChunkBatches(
             break;
           }
           if (frame.messageType !== "event" || frame.eventType !== "chunk") continue;
-          const payload = JSON.parse(decoder.decode(frame.body)) as { bytes?: string };
-          const text = Buffer.from(payload.bytes ?? "", "base64").toString("utf8");
-          batch.push({ text, value: JSON.parse(text) as Record<string, unknown> });
+          const bytes = chunkBytes(decoder.decode(frame.body));
+          batch.push(toInvokeChunk(Buffer.from(bytes, "base64").toString("utf8")));
         } catch (err) {
           failure = err as Error;
           break;

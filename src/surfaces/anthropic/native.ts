@@ -69,8 +69,8 @@ export async function invokeMessage(
 }
 
 export interface StreamTap {
-  /** Called with every batch's events (usage, time to first token). */
-  onEvent(type: string, value: Json): void;
+  /** Called for every event (usage, time to first token); `value` only where parsed. */
+  onEvent(type: string, value: Json | undefined): void;
 }
 
 export interface NativeStream {
@@ -80,14 +80,13 @@ export interface NativeStream {
 
 /** A chunk → the SSE event the client gets. */
 function toNamed(chunk: InvokeChunk, clientModel: string): NamedEvent {
-  const type = String(chunk.value.type ?? "");
-  if (type === "message_start" && isRecord(chunk.value.message)) {
-    chunk.value.message.model = clientModel;
-    return { event: type, data: JSON.stringify(chunk.value) };
+  const { type, value } = chunk;
+  if (type === "message_start" && isRecord(value?.message)) {
+    value.message.model = clientModel;
+    return { event: type, data: JSON.stringify(value) };
   }
-  if (type === "message_stop" && "amazon-bedrock-invocationMetrics" in chunk.value) {
-    return { event: type, data: '{"type":"message_stop"}' };
-  }
+  // Bedrock's amazon-bedrock-invocationMetrics is not Anthropic's.
+  if (type === "message_stop") return { event: type, data: '{"type":"message_stop"}' };
   return { event: type, data: chunk.text };
 }
 

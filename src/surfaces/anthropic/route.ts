@@ -118,10 +118,10 @@ export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
       let lastUpstreamEvent = Date.now();
       let inputUsage: unknown;
       const tap = {
-        onEvent(type: string, value: Record<string, unknown>) {
+        onEvent(type: string, value: Record<string, unknown> | undefined) {
           lastUpstreamEvent = Date.now();
           if (type === "message_start") {
-            const message = value.message as { usage?: unknown } | undefined;
+            const message = value?.message as { usage?: unknown } | undefined;
             inputUsage = message?.usage;
           } else if (
             obs.ttftMs === undefined &&
@@ -129,7 +129,7 @@ export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
           ) {
             obs.ttftMs = performance.now() - obs.startedAt;
           } else if (type === "message_delta") {
-            const usage = { ...(inputUsage as object), ...(value.usage as object) };
+            const usage = { ...(inputUsage as object), ...(value?.usage as object) };
             obs.recordUsage(converseUsage(usage));
           }
         },
