@@ -264,3 +264,47 @@ export async function* invokeChunkBatches(
     reader.cancel().catch(() => {});
   }
 }
+
+/** Base64 of `{"type":"message_` is 24 characters; 32 decode to 24 bytes. */
+const TYPE_PEEK = 32;
+const USAGE_TYPES = new Set(["message_start", "message_delta", "message_stop"]);
+
+/**
+ * Watches an InvokeModelWithResponseStream body passing through unchanged
+ * (Bedrock mode) and hands over the events that carry usage: message_start,
+ * message_delta and message_stop (Bedrock's invocation metrics). Deltas are
+ * recognised from the first bytes of their base64 and never decoded whole.
+ * Tolerant: a frame it cannot read is skipped (the client judges the stream).
+ */
+export class UsageTap {
+  #pending: Uint8Array | undefined;
+
+  constructor(private readonly onChunk: (chunk: InvokeChunk) => void) {}
+
+  push(bytes: Uint8Array): void {
+    const buf = this.#pending ? concat(this.#pending, bytes) : bytes;
+    this.#pending = undefined;
+    let offset = 0;
+    while (buf.length - offset >= 4) {
+      const total = readUint32(buf, offset);
+      if (total < 16 || buf.length - offset < total) break;
+      try {
+        const frame = decodeFrame(buf, offset, total);
+        if (frame.messageType === "event" && frame.eventType === "chunk") this.#chunk(frame.body);
+      } catch {
+        // not ours to judge
+      }
+      offset += total;
+    }
+    if (offset < buf.length) this.#pending = buf.slice(offset);
+  }
+
+  #chunk(body: Uint8Array): void {
+    const b64 = chunkBytes(decoder.decode(body));
+    const head = Buffer.from(b64.slice(0, TYPE_PEEK), "base64").toString("latin1");
+    if (!head.startsWith(TYPE_PREFIX)) return;
+    const end = head.indexOf('"', TYPE_PREFIX.length);
+    if (end < 0 || !USAGE_TYPES.has(head.slice(TYPE_PREFIX.length, end))) return;
+    this.onChunk(toInvokeChunk(Buffer.from(b64, "base64").toString("utf8")));
+  }
+}

@@ -66,6 +66,28 @@ describe("Bedrock mode", () => {
     expect(new TextDecoder().decode(bytes)).toContain(":event-type\u0007\u0000\u0005chunk");
   });
 
+  test("a passed-through stream's usage is still recorded (metrics, access log, budgets)", async () => {
+    const res = await post(
+      "/model/anthropic.claude-3-haiku-20240307-v1:0/invoke-with-response-stream",
+      BODY,
+    );
+    await res.arrayBuffer();
+    // The access line and metrics are written once the stream has ended.
+    let text = "";
+    for (let i = 0; i < 50 && !text.includes('direction="output"'); i++) {
+      const metrics = await fetch(`${stack.url}/metrics`, {
+        headers: { authorization: `Bearer ${KEY}` },
+      });
+      text = (await metrics.text())
+        .split("\n")
+        .filter((l) => l.startsWith("gateway_tokens_total") && l.includes("claude-3-haiku"))
+        .join("\n");
+      if (!text.includes('direction="output"')) await Bun.sleep(20);
+    }
+    expect(text).toMatch(/direction="input"[^\n]* [1-9]/);
+    expect(text).toMatch(/direction="output"[^\n]* [1-9]/);
+  });
+
   test("unknown betas are filtered from the body, with a warning", async () => {
     const res = await post("/model/anthropic.claude-3-haiku-20240307-v1:0/invoke", {
       ...BODY,

@@ -12,11 +12,13 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import { UsageTap } from "../../bedrock/native-invoke";
 import { GatewayError, InvalidRequestError, toGatewayError } from "../../errors";
 import { headerSafe } from "../../headers";
 import type { AppDeps, AppEnv } from "../../types";
 import { toNativeBody } from "./betas";
 import { resolveAnthropicModel } from "./models";
+import { converseUsage } from "./native";
 
 const OPERATION = /^\/model\/(.+)\/(invoke|invoke-with-response-stream)$/;
 
@@ -109,12 +111,26 @@ export function bedrockModeRoute(deps: AppDeps): Hono<AppEnv> {
     if (!stream || !res.ok || !res.body)
       return new Response(res.body, { status: res.status, headers });
     // The frames pass unchanged; the request counts as in flight until the stream ends.
+    // Usage for the access log, metrics and budgets, read from the frames as they pass.
+    let inputUsage: Record<string, unknown> | undefined;
+    const tap = new UsageTap(({ type, value }) => {
+      if (type === "message_start") {
+        const message = value?.message as { usage?: Record<string, unknown> } | undefined;
+        inputUsage = message?.usage;
+      } else if (type === "message_delta") {
+        obs.recordUsage(converseUsage({ ...inputUsage, ...(value?.usage as object) }));
+      }
+    });
     const reader = res.body.getReader();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
           const { done, value } = await reader.read();
-          if (!done) return controller.enqueue(value);
+          if (!done) {
+            if (obs.ttftMs === undefined) obs.ttftMs = performance.now() - obs.startedAt;
+            tap.push(value);
+            return controller.enqueue(value);
+          }
           controller.close();
           obs.endStream({ cancelled: false });
         } catch (err) {
