@@ -37,8 +37,13 @@ const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> =
   { match: ANTHROPIC_PATH, render: anthropicErrorRender },
 ];
 
-/** The renderer for errors on `path`. */
-export function errorRendererFor(path: string): ErrorRenderer {
+const ANTHROPIC_MODELS_PATH = /^\/(api\/)?v1\/models(\/|$)/;
+
+/** The renderer for errors on `path` (and, for /v1/models, the request's headers). */
+export function errorRendererFor(path: string, headers?: Headers): ErrorRenderer {
+  // Anthropic clients also read GET /v1/models (they send anthropic-version).
+  if (headers?.has("anthropic-version") && ANTHROPIC_MODELS_PATH.test(path))
+    return anthropicErrorRender;
   return ERROR_RENDERERS.find((r) => r.match.test(path))?.render ?? openAIErrorBody;
 }
 
@@ -121,11 +126,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const cause = error.cause instanceof Error ? error.cause : undefined;
       logger.error("unhandled error", { requestId: c.var.requestId, stack: cause?.stack });
     }
-    return errorResponse(
-      error,
-      errorRendererFor(c.req.path),
-      c.var.requestId ? { "x-request-id": c.var.requestId } : {},
-    );
+    const render = errorRendererFor(c.req.path, c.req.raw.headers);
+    const headers: Record<string, string> = {};
+    if (c.var.requestId) {
+      headers["x-request-id"] = c.var.requestId;
+      // Anthropic's SDKs read the request id from `request-id`.
+      if (render === anthropicErrorRender) headers["request-id"] = c.var.requestId;
+    }
+    return errorResponse(error, render, headers);
   });
   return app;
 }

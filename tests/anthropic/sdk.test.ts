@@ -352,6 +352,16 @@ describe("errors", () => {
     const e = err as InstanceType<typeof Anthropic.AuthenticationError>;
     expect(e.headers?.get("x-should-retry")).toBe("false");
     expect(e.error).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+    expect(e.requestID).toBeTruthy();
+  });
+
+  test("GET /v1/models errors answer Anthropic clients in Anthropic's shape", async () => {
+    const err = await client.models.retrieve("no-such-model").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((err as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
+      type: "error",
+      error: { type: "not_found_error" },
+    });
   });
 
   test("Bearer auth works too (ANTHROPIC_AUTH_TOKEN)", async () => {
