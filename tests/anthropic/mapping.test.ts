@@ -74,6 +74,16 @@ describe("native body filter", () => {
     expect(client.metadata).toEqual({ user_id: "u", other: 1 });
   });
 
+  test("Anthropic-platform-only keys are dropped with a warning", () => {
+    const { body, warnings } = toNativeBody(
+      { max_tokens: 1, messages: [], service_tier: "auto", mcp_servers: [] },
+      [],
+    );
+    expect(body.service_tier).toBeUndefined();
+    expect(body.mcp_servers).toBeUndefined();
+    expect(warnings).toEqual(["service_tier, mcp_servers not accepted by Bedrock; dropped"]);
+  });
+
   test("defer_loading kept with Bedrock's tool-search beta", () => {
     const tools = [{ name: "t", input_schema: {}, defer_loading: true }];
     const kept = toNativeBody({ tools, anthropic_beta: ["tool-search-tool-2025-10-19"] }, []);

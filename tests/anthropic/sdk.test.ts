@@ -220,6 +220,17 @@ describe("betas and fields Bedrock rejects", () => {
     expect(body.metadata).toEqual({ user_id: '{"device":"d","session":"s"}' });
   });
 
+  test("platform-only keys never reach Bedrock (it would reject the request)", async () => {
+    const msg = await client.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      service_tier: "auto",
+      messages: [{ role: "user", content: "hi" }],
+    } as never);
+    expect(msg.type).toBe("message");
+    expect(lastInvokeBody().service_tier).toBeUndefined();
+  });
+
   test("without the context-management beta, context_management is dropped", async () => {
     await client.messages.create({
       model: "claude-sonnet-4-5",

@@ -34,6 +34,20 @@ export const BEDROCK_BETA_ALLOW_LIST: ReadonlySet<string> = new Set([
   "tool-examples-2025-10-29",
 ]);
 
+/**
+ * Top-level keys of Anthropic's API that Bedrock's Claude schema does not have
+ * ("Extra inputs are not permitted"): platform features with no Bedrock
+ * counterpart. `model` and `stream` are handled apart (they carry meaning here).
+ */
+export const ANTHROPIC_ONLY_KEYS: readonly string[] = [
+  "service_tier",
+  "container",
+  "mcp_servers",
+  "inference_geo",
+  "diagnostics",
+  "fallbacks",
+];
+
 const CONTEXT_MANAGEMENT = "context-management-2025-06-27";
 const TOOL_SEARCH = "tool-search-tool-2025-10-19";
 
@@ -103,6 +117,12 @@ export function toNativeBody(client: Json, headerBetas: readonly string[]): Nati
     warnings.push(`anthropic-beta ${dropped.join(", ")} not supported on Bedrock; dropped`);
   if (betas.length > 0) body.anthropic_beta = betas;
   else delete body.anthropic_beta;
+
+  const platformOnly = ANTHROPIC_ONLY_KEYS.filter((k) => k in body);
+  if (platformOnly.length > 0) {
+    for (const k of platformOnly) delete body[k];
+    warnings.push(`${platformOnly.join(", ")} not accepted by Bedrock; dropped`);
+  }
 
   if (isRecord(body.metadata)) {
     const extra = Object.keys(body.metadata).filter((k) => k !== "user_id");
