@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import Anthropic from "@anthropic-ai/sdk";
 import { BEDROCK_ANTHROPIC_BETAS } from "../../src/emulator/anthropic-rules";
 import { BEDROCK_BETA_ALLOW_LIST } from "../../src/surfaces/anthropic/betas";
+import { until } from "../emulator/helpers";
 import { type Stack, startStack } from "../support/stack";
 
 const KEY = "sk-gw-anthropic-test";
@@ -336,6 +337,47 @@ describe("streaming", () => {
     const text = await res.text();
     expect(text).toContain("event: error");
     expect(text).not.toContain("event: message_stop");
+  });
+
+  test("an exception as the first frame still gets a real HTTP status", async () => {
+    stack.emu.enqueue({
+      stream: { exceptionAfter: { events: 0, type: "throttlingException", message: "too fast" } },
+    });
+    const res = await stack.post(
+      "/v1/messages",
+      {
+        model: "claude-3-haiku-20240307",
+        max_tokens: 8,
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
+      },
+      { "x-api-key": KEY },
+    );
+    expect(res.status).toBe(429);
+    expect(await res.json()).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: "too fast" },
+    });
+  });
+
+  test("a client that goes away cancels the Bedrock stream", async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${stack.url}/v1/messages`, {
+      method: "POST",
+      signal: controller.signal,
+      headers: { "content-type": "application/json", "x-api-key": KEY },
+      body: JSON.stringify({
+        model: "claude-3-haiku-20240307",
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: "user", content: "[emu chunks=50 delay=50] hi" }],
+      }),
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    controller.abort();
+    await until(() => stack.emu.stats.streamsCancelled === 1, "the emulator to see the cancel");
+    expect(stack.emu.stats.streamsCompleted).toBe(0);
   });
 
   test("the SDK raises an APIError on a mid-stream failure", async () => {
