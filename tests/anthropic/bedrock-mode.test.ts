@@ -4,6 +4,7 @@
  * bodies and event streams passed through, and nothing else proxied.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { APPLICATION_PROFILE_ARN } from "../../src/emulator";
 import { type Stack, startStack } from "../support/stack";
 
 const KEY = "sk-gw-bedrock-mode";
@@ -99,6 +100,12 @@ describe("Bedrock mode", () => {
       (stack.emu.requests.at(-1)?.body as { anthropic_beta?: string[] } | undefined)
         ?.anthropic_beta,
     ).toEqual(["interleaved-thinking-2025-05-14"]);
+  });
+
+  test("an application profile ARN, percent-encoded as SDKs send it", async () => {
+    const res = await post(`/model/${encodeURIComponent(APPLICATION_PROFILE_ARN)}/invoke`, BODY);
+    expect(res.status).toBe(200);
+    expect(stack.emu.requests.at(-1)?.modelId).toBe(APPLICATION_PROFILE_ARN);
   });
 
   test("Anthropic names resolve as on /v1/messages", async () => {
