@@ -11,7 +11,7 @@
  */
 
 import type { NativeInvoker } from "../src/bedrock/native-invoke";
-import { decodeBatches } from "../src/bedrock/raw-runtime";
+import { decodeBatches } from "../src/bedrock/raw/event-stream";
 import { encodeBatches } from "../src/converse/events";
 import { eventFrame } from "../src/emulator/eventstream";
 import { invokeStream } from "../src/surfaces/anthropic/native";

@@ -16,7 +16,6 @@ import { drainGate } from "./middleware/drain-gate";
 import { requestId } from "./middleware/request-id";
 import { accessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
-import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
@@ -24,10 +23,9 @@ import { bedrockModeRoute } from "./surfaces/anthropic/bedrock-mode";
 import { ANTHROPIC_PATH, anthropicErrorRender } from "./surfaces/anthropic/errors";
 import { anthropicRoute } from "./surfaces/anthropic/route";
 import { chatRoute } from "./surfaces/openai-chat/route";
+import { embeddingsRoute } from "./surfaces/openai-embeddings/route";
 import { openAIErrorBody } from "./surfaces/openai-errors";
 import type { AppDeps, AppEnv } from "./types";
-
-export type { AppDeps, AppEnv } from "./types";
 
 /**
  * The error shape of each surface, by path (the first match wins); OpenAI's

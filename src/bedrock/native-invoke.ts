@@ -14,7 +14,9 @@
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { decodeFrame, readUint32 } from "./frame-decoder";
-import { concat, encodeLabel, frameError, httpError } from "./raw-runtime";
+import { frameError, httpError } from "./raw/errors";
+import { concat } from "./raw/event-stream";
+import { encodeLabel } from "./raw/request";
 
 type SignableRequest = Parameters<SignatureV4["presign"]>[0];
 

@@ -4,12 +4,12 @@
  * validation and errors (no sockets, no emulator).
  */
 
-import type { AppDeps } from "../../src/app";
 import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { silentLogger } from "../../src/log";
 import { ModelCatalog } from "../../src/models/catalog";
 import { StaticModelResolver } from "../../src/models/resolver";
+import type { AppDeps } from "../../src/types";
 import { FakeBedrockRuntime, type FakeScript } from "../fakes/fake-runtime";
 
 export const TEST_MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0";

@@ -1,20 +1,21 @@
 /**
- * POST /embeddings: every Bedrock embedding family behind OpenAI's API.
+ * POST /embeddings: every Bedrock embedding family behind OpenAI's API (the
+ * OpenAI embeddings surface; the family codecs live in src/embeddings).
  *
  * @module
  */
 import { Hono } from "hono";
-import { embedInputs } from "../embeddings/embed";
-import { toBase64Float32 } from "../embeddings/encoding";
-import { adapterFor, checkTextLimits, settingsFor } from "../embeddings/families";
-import { toInputs } from "../embeddings/inputs";
-import { embeddingsRequestSchema } from "../embeddings/schema";
-import type { EmbeddingsResponse } from "../embeddings/types";
-import { InvalidRequestError } from "../errors";
-import { methodNotAllowed } from "../http/method-not-allowed";
-import { requireJson } from "../middleware/json-body";
-import type { AppDeps, AppEnv } from "../types";
-import { jsonBody } from "../validation";
+import { embedInputs } from "../../embeddings/embed";
+import { toBase64Float32 } from "../../embeddings/encoding";
+import { adapterFor, checkTextLimits, settingsFor } from "../../embeddings/families";
+import { toInputs } from "../../embeddings/inputs";
+import { embeddingsRequestSchema } from "../../embeddings/schema";
+import type { EmbeddingsResponse } from "../../embeddings/types";
+import { InvalidRequestError } from "../../errors";
+import { methodNotAllowed } from "../../http/method-not-allowed";
+import { requireJson } from "../../middleware/json-body";
+import type { AppDeps, AppEnv } from "../../types";
+import { jsonBody } from "../../validation";
 
 export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
   const { config, runtime, models } = deps;
