@@ -158,6 +158,27 @@ describe("POST /v1/messages, non-stream", () => {
     });
   });
 
+  test("images, documents, citations and cache ttl reach Bedrock exactly as sent", async () => {
+    const content = [
+      { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+      {
+        type: "document",
+        source: { type: "base64", media_type: "application/pdf", data: "JVBERi0xLjQ=" },
+        title: "spec.pdf",
+        citations: { enabled: true },
+        cache_control: { type: "ephemeral", ttl: "1h" },
+      },
+      { type: "text", text: "summarise" },
+    ];
+    const msg = await client.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: content as never }],
+    });
+    expect(msg.type).toBe("message");
+    expect((lastInvokeBody().messages as Json[])[0]?.content).toEqual(content);
+  });
+
   test("redacted_thinking, stop reasons and cache usage come through", async () => {
     stack.emu.enqueue({
       reply: {
