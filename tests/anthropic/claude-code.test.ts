@@ -86,8 +86,8 @@ interface Run {
   turns: number;
 }
 
-async function claude(mode: Mode, prompt: string): Promise<Run> {
-  const proc = Bun.spawn([CLAUDE, "-p", prompt, "--model", MODEL, "--output-format", "json"], {
+async function claude(mode: Mode, prompt: string, model = MODEL): Promise<Run> {
+  const proc = Bun.spawn([CLAUDE, "-p", prompt, "--model", model, "--output-format", "json"], {
     cwd: home,
     env: envFor(mode),
     stdin: "ignore",
@@ -147,6 +147,28 @@ describe.each(["messages", "bedrock"] as const)("claude -p, %s mode", (mode) => 
     expect(assistant?.role).toBe("assistant");
     const blocks = assistant?.content as Array<Record<string, unknown>>;
     expect(blocks.some((b) => b.type === "tool_use" && b.name === "Read")).toBe(true);
+    expect(escapes).toBe(0);
+  }, 90_000);
+});
+
+describe("claude -p on a non-Claude model (the Converse core)", () => {
+  test("Nova reads a file with Claude Code's Read tool and answers after the result", async () => {
+    const file = join(home, "note.txt");
+    const run = await claude(
+      "messages",
+      `[emu tool=Read arg.file_path=${file}] read the note`,
+      "amazon.nova-pro-v1:0",
+    );
+    expect(run.code).toBe(0);
+    expect(run.turns).toBe(2);
+    expect(run.result).toContain("The secret number is 4242.");
+    const calls = stack.emu.requests.filter((r) => r.operation === "ConverseStream");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.modelId).toBe("amazon.nova-pro-v1:0");
+    // Claude Code's metadata.user_id never becomes Converse requestMetadata.
+    expect(
+      (calls[0]?.body as { requestMetadata?: unknown } | undefined)?.requestMetadata,
+    ).toBeUndefined();
     expect(escapes).toBe(0);
   }, 90_000);
 });

@@ -59,6 +59,32 @@ describe("Converse path (Nova)", () => {
     expect((input.inferenceConfig as Json).maxTokens).toBe(128);
   });
 
+  test("Claude Code's shape on a non-Claude model: system messages, adaptive thinking, output_config", async () => {
+    const res = await stack.post(
+      "/v1/messages?beta=true",
+      {
+        model: NOVA,
+        max_tokens: 4096,
+        thinking: { type: "adaptive", display: "omitted" },
+        output_config: { effort: "low" },
+        context_management: { edits: [] },
+        messages: [
+          {
+            role: "user",
+            content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }],
+          },
+          { role: "system", content: [{ type: "text", text: "Mind the rules." }] },
+        ],
+      },
+      { "x-api-key": KEY, "anthropic-beta": "claude-code-20250219" },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-gateway-warnings")).toContain("system message");
+    const input = lastConverse();
+    expect(input.system).toEqual([{ text: "Mind the rules." }]);
+    expect(input.messages).toHaveLength(1);
+  });
+
   test("tool round trip and tool_choice", async () => {
     const first = await client.messages.create({
       model: NOVA,

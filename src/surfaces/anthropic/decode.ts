@@ -10,7 +10,10 @@
  * - `thinking` → a reasoning effort from its budget (Nova 2, gpt-oss… reason by
  *   effort; `thinking` itself is Claude's setting);
  * - `metadata.user_id` is never sent: Bedrock rejects such values in Converse's
- *   requestMetadata.
+ *   requestMetadata;
+ * - mid-conversation `system` messages join the system prompt (Converse has no
+ *   system turn), with a warning;
+ * - `output_config.effort` → the reasoning effort (Claude Code sends it).
  *
  * @module
  */
@@ -140,7 +143,9 @@ function assistantPart(block: Block, param: string): AssistantPart | undefined {
   }
 }
 
-function decodeTurn(msg: MessagesRequest["messages"][number], i: number): Turn {
+type TurnMessage = MessagesRequest["messages"][number] & { role: "user" | "assistant" };
+
+function decodeTurn(msg: TurnMessage, i: number): Turn {
   const param = `messages[${i}].content`;
   if (msg.role === "user") {
     const content: UserPart[] = [];
@@ -217,16 +222,34 @@ function effortOf(thinking: MessagesRequest["thinking"]): ReasoningEffort | unde
   return "high";
 }
 
-/** The Messages request as a conversation. @throws InvalidRequestError */
-export function decodeMessagesRequest(req: MessagesRequest): Conversation {
+const EFFORTS: readonly string[] = ["low", "medium", "high", "xhigh", "max"];
+
+/**
+ * The Messages request as a conversation.
+ * @param warnings receives what was changed on the way (for x-gateway-warnings)
+ * @throws InvalidRequestError
+ */
+export function decodeMessagesRequest(req: MessagesRequest, warnings: string[] = []): Conversation {
   const conv = emptyConversation(req.stream === true);
   conv.system = decodeSystem(req.system);
-  conv.turns = req.messages.map(decodeTurn);
+  req.messages.forEach((msg, i) => {
+    if (msg.role !== "system") {
+      conv.turns.push(decodeTurn(msg as TurnMessage, i));
+      return;
+    }
+    for (const b of blocks(msg.content as string | Block[])) {
+      if (b.type === "text") conv.system.push({ type: "text", text: str(b.text) });
+    }
+    warnings.push(`messages[${i}]: a system message joins the system prompt on this model`);
+  });
   conv.tools = (req.tools ?? []).map(decodeTool);
   const choice = decodeToolChoice(req.tool_choice);
   if (choice) conv.toolChoice = choice;
   if (req.tool_choice?.disable_parallel_tool_use === true) conv.parallelToolCalls = false;
-  const effort = effortOf(req.thinking);
+  const outputConfig = isRecord(req.output_config) ? req.output_config : {};
+  const asked = typeof outputConfig.effort === "string" ? outputConfig.effort : undefined;
+  const effort =
+    asked && EFFORTS.includes(asked) ? (asked as ReasoningEffort) : effortOf(req.thinking);
   if (effort) conv.reasoning.effort = effort;
   conv.limits.maxTokens = req.max_tokens;
   conv.limits.maxTokensParam = "max_tokens";

@@ -48,7 +48,8 @@ async function viaConverse(
   const warnings: string[] = [];
   if (c.req.header("anthropic-beta"))
     warnings.push("anthropic-beta ignored: betas apply to Claude models only");
-  const call = await runner.prepare(decodeMessagesRequest(req), target, warnings);
+  const conversation = decodeMessagesRequest(req, warnings);
+  const call = await runner.prepare(conversation, target, warnings);
   if (call.warnings.length > 0)
     c.header("x-gateway-warnings", headerSafe(call.warnings.join("; ")));
   const meta = { id: newMessageId(), model: req.model };

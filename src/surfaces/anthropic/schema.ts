@@ -11,7 +11,8 @@ import { z } from "zod";
 const block = z.looseObject({ type: z.string() });
 
 const message = z.looseObject({
-  role: z.enum(["user", "assistant"]),
+  // "system": Anthropic's mid-conversation system messages (Claude Code sends them).
+  role: z.enum(["user", "assistant", "system"]),
   content: z.union([z.string(), z.array(block)]),
 });
 
