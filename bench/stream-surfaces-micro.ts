@@ -6,7 +6,7 @@
  * - anthropic: InvokeModelWithResponseStream `chunk` frames → native-invoke's
  *   decoder → Anthropic named SSE text (Claude's events passed through).
  * Each pipeline runs on N = 20 and N = 200 text deltas; cost per event is the
- * difference divided by 180. `bun run bench/stream-surfaces-micro.ts`; its numbers
+ * difference divided by 180. `bun run bench/stream-surfaces-micro.ts [RUNS] [--per-frame]`; its numbers
  * complement the process-level `bun run bench` (gateway:raw vs gateway:anthropic rows).
  */
 
@@ -100,14 +100,24 @@ function anthropicBody(n: number): Uint8Array {
   return concat(frames);
 }
 
-/** The body as a network would hand it over: 16 KiB reads. */
+/**
+ * Network reads: 16 KiB by default (a fast producer, many frames per read);
+ * `--per-frame` hands over one frame per read, as a model's pace does.
+ */
+const READ_BYTES = 16384;
+const PER_FRAME = process.argv.includes("--per-frame");
+
+/** The body as a network would hand it over, READ_BYTES at a time. */
 function readerOf(body: Uint8Array): ReadableStream<Uint8Array> {
   let at = 0;
   return new ReadableStream({
     pull(c) {
       if (at >= body.length) return c.close();
-      c.enqueue(body.subarray(at, at + 16384));
-      at += 16384;
+      const size = PER_FRAME
+        ? new DataView(body.buffer, body.byteOffset + at).getUint32(0)
+        : READ_BYTES;
+      c.enqueue(body.subarray(at, at + size));
+      at += size;
     },
   });
 }
@@ -161,7 +171,7 @@ async function cpuPerRun(
   return (t.user + t.system) / 1000 / runs;
 }
 
-const RUNS = Number(process.argv[2] ?? 2000);
+const RUNS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2000);
 for (const [name, fn, make] of [
   ["chat", chat, converseBody],
   ["anthropic", anthropic, anthropicBody],
