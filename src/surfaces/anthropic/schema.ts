@@ -41,5 +41,3 @@ export const messagesRequestSchema = z.looseObject({
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 
 export const countTokensRequestSchema = z.looseObject(base);
-
-export type CountTokensRequest = z.infer<typeof countTokensRequestSchema>;
