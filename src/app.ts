@@ -9,13 +9,14 @@ import { ConverseRunner } from "./converse/run";
 import { GatewayError, toGatewayError } from "./errors";
 import { type ErrorRenderer, errorResponse } from "./http/errors";
 import { Lifecycle } from "./lifecycle";
-import { bearerAuth } from "./middleware/auth";
+import { gatewayAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
 import { drainGate } from "./middleware/drain-gate";
 import { requestId } from "./middleware/request-id";
 import { accessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
+import { adminRoute } from "./routes/admin";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
@@ -32,6 +33,8 @@ import type { AppDeps, AppEnv } from "./types";
  * everywhere else. A surface with its own error shape adds a row here.
  */
 const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [
+  // /v1/messages*, /api/v1/messages* and /model/*: the Anthropic surface's errors, and auth and
+  // limit refusals there (gatewayAuth renders through this table).
   { match: ANTHROPIC_PATH, render: anthropicErrorRender },
 ];
 
@@ -54,7 +57,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? new GatewayMetrics({ upstreamInFlight: () => limiter.inFlight });
 
   app.use(requestId());
-  app.use(accessLog({ logger, metrics, lifecycle }));
+  const access = deps.access;
+  app.use(
+    accessLog({
+      logger,
+      metrics,
+      lifecycle,
+      ...(access ? { onFinished: (obs, error) => access.finish(obs, error) } : {}),
+    }),
+  );
   app.use(drainGate(lifecycle));
 
   app.route(
@@ -65,21 +76,30 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route("/", metricsRoute(metrics, config.apiKeys));
+  // Unset ADMIN_API_KEY: no /admin routes, so every /admin path is the 404 below.
+  if (config.adminApiKey && access) app.route("/", adminRoute(config.adminApiKey, access));
+
+  // One instance of each, shared by /v1, /api/v1 and Bedrock mode's /model/*.
+  const auth = gatewayAuth({
+    apiKeys: config.apiKeys,
+    renderFor: errorRendererFor,
+    ...(access ? { access } : {}),
+  });
+  const limitBody = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw new GatewayError(413, `Request body exceeds ${config.maxBodyBytes} bytes.`, {
+        type: "invalid_request_error",
+        code: "request_too_large",
+      });
+    },
+  });
+  const limitConcurrency = concurrencyLimit(limiter);
 
   const api = new Hono<AppEnv>();
-  api.use(bearerAuth(config.apiKeys));
-  api.use(
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new GatewayError(413, `Request body exceeds ${config.maxBodyBytes} bytes.`, {
-          type: "invalid_request_error",
-          code: "request_too_large",
-        });
-      },
-    }),
-  );
-  api.use(concurrencyLimit(limiter));
+  api.use(auth);
+  api.use(limitBody);
+  api.use(limitConcurrency);
   const runner = new ConverseRunner(deps);
   api.route("/", chatRoute(deps, runner));
   api.route("/", anthropicRoute(deps, runner));
@@ -92,20 +112,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Claude Code's Bedrock mode: Bedrock's own paths at the root, behind the same key.
   // Middleware on /model/* only: a bare use() here would run for every path of the app.
   const bedrockMode = new Hono<AppEnv>();
-  bedrockMode.use("/model/*", bearerAuth(config.apiKeys));
-  bedrockMode.use(
-    "/model/*",
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new GatewayError(413, `Request body exceeds ${config.maxBodyBytes} bytes.`, {
-          type: "invalid_request_error",
-          code: "request_too_large",
-        });
-      },
-    }),
-  );
-  bedrockMode.use("/model/*", concurrencyLimit(limiter));
+  bedrockMode.use("/model/*", auth);
+  bedrockMode.use("/model/*", limitBody);
+  bedrockMode.use("/model/*", limitConcurrency);
   bedrockMode.route("/", bedrockModeRoute(deps));
   app.route("/", bedrockMode);
 

@@ -19,6 +19,7 @@ export type ErrorType =
   | "permission_error"
   | "not_found_error"
   | "rate_limit_error"
+  | "insufficient_quota"
   | "timeout_error"
   | "server_error";
 

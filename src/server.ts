@@ -16,6 +16,9 @@ import { ConcurrencyLimiter } from "./middleware/concurrency";
 import { ModelCatalog } from "./models/catalog";
 import { CatalogModelResolver } from "./models/resolver";
 import { GatewayMetrics } from "./observability/metrics";
+import { openStore } from "./state";
+import { Access } from "./state/access";
+import type { Store } from "./state/types";
 import type { AppDeps } from "./types";
 
 /**
@@ -24,11 +27,16 @@ import type { AppDeps } from "./types";
  */
 const CATALOG_STARTUP_WAIT_MS = 15_000;
 
+/** How often expired stored responses are deleted. */
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
 export interface GatewayOverrides {
   /** Point the Bedrock clients somewhere else (tests: the emulator). */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   logger?: Logger;
+  /** An already open store (else opened from config). */
+  store?: Store;
 }
 
 export interface Gateway {
@@ -46,7 +54,7 @@ export interface Gateway {
 }
 
 /** Builds the production dependencies from config. */
-export function buildDeps(config: Config, overrides: GatewayOverrides = {}): AppDeps {
+export function buildDeps(config: Config, store: Store, overrides: GatewayOverrides = {}): AppDeps {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const runtimeClient = createRuntimeClient({
     region: config.region,
@@ -95,6 +103,7 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
     }),
     models,
     catalog,
+    store,
   };
 }
 
@@ -108,7 +117,20 @@ export async function startGateway(
   config: Config,
   overrides: GatewayOverrides = {},
 ): Promise<Gateway> {
-  const deps = buildDeps(config, overrides);
+  // Before listening: a database that cannot be reached is a clear startup error (StoreUnavailableError).
+  // SQLite opens synchronously, so the server below listens at once as before.
+  const opened = overrides.store ?? openStore(config);
+  const store = opened instanceof Promise ? await opened : opened;
+  const deps = buildDeps(config, store, overrides);
+  if (config.adminApiKey) {
+    // Keys and budget totals are in memory before the first request.
+    deps.access = await Access.open({
+      config,
+      store,
+      logger: deps.logger,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
+  }
   const lifecycle = deps.lifecycle ?? new Lifecycle();
   deps.lifecycle = lifecycle;
   // /health says "starting" until the first catalog load has succeeded, failed or timed out,
@@ -125,20 +147,34 @@ export async function startGateway(
     fetch: (req, srv) => app.fetch(req, { server: srv }),
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
+  // Expired stored responses are already invisible; this reclaims their space.
+  const purge = setInterval(() => {
+    store.purgeExpiredResponses(Math.floor(Date.now() / 1000)).catch((err: unknown) => {
+      deps.logger.warn("purging expired responses failed", { cause: String(err) });
+    });
+  }, PURGE_INTERVAL_MS);
+  purge.unref?.();
   await deps.catalog.start(CATALOG_STARTUP_WAIT_MS);
   started = true;
   return {
     server,
     url: `http://${host}:${server.port}`,
     deps,
-    stop: () => {
+    stop: async () => {
+      clearInterval(purge);
       deps.catalog.stop();
-      return server.stop(true);
+      await server.stop(true);
+      await deps.access?.close();
+      await store.close();
     },
     shutdown: async () => {
       const result = await lifecycle.drain(config.shutdownDrainMs);
+      clearInterval(purge);
       deps.catalog.stop();
       await server.stop(true);
+      // Buffered usage is written before the store closes: nothing is lost on SIGTERM.
+      await deps.access?.close();
+      await store.close();
       return result;
     },
   };

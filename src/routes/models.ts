@@ -5,10 +5,11 @@
  * @module
  */
 import { Hono } from "hono";
-import { GatewayError } from "../errors";
+import { GatewayError, ModelNotFoundError } from "../errors";
 import { methodNotAllowed } from "../http/method-not-allowed";
 import type { CatalogEntry } from "../models/catalog";
 import { CatalogUnavailableError, findModel } from "../models/resolver";
+import { mayUse } from "../state/principal";
 import type { AppDeps, AppEnv } from "../types";
 
 /** OpenAI's model object. */
@@ -40,11 +41,12 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   app.get("/models", (c) => {
     const snapshot = catalog.current();
     if (!snapshot) throw new CatalogUnavailableError();
+    // A virtual key sees only the models it may use.
+    const principal = c.var.principal;
+    const entries = snapshot.entries.filter((e) => mayUse(principal, e.id, e.invokeId));
     if (c.req.header("anthropic-version") !== undefined) {
       // Anthropic's list shape (one page: the catalog is in memory).
-      const data = snapshot.entries
-        .filter((e) => e.type === "chat")
-        .map((e) => toAnthropicModel(e));
+      const data = entries.filter((e) => e.type === "chat").map((e) => toAnthropicModel(e));
       return c.json({
         data,
         has_more: false,
@@ -52,7 +54,7 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
         last_id: data.at(-1)?.id ?? null,
       });
     }
-    return c.json({ object: "list", data: snapshot.entries.map((e) => toModel(e)) });
+    return c.json({ object: "list", data: entries.map((e) => toModel(e)) });
   });
 
   // Forced reload, behind the API key like every /v1 route. Concurrent calls share one load.
@@ -77,8 +79,9 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   // `{.+}` so ids with `/` (application profile ARNs) match whether or not the client encoded them.
   app.get("/models/:id{.+}", (c) => {
     const id = c.req.param("id");
-    // An alias answers under its own name: that is the id the client uses.
     const entry = findModel(catalog, config.modelAliases, id);
+    if (!mayUse(c.var.principal, id, entry.id, entry.invokeId)) throw new ModelNotFoundError(id);
+    // An alias answers under its own name: that is the id the client uses.
     if (c.req.header("anthropic-version") !== undefined) return c.json(toAnthropicModel(entry, id));
     return c.json(toModel(entry, id));
   });
