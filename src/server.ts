@@ -9,7 +9,7 @@ import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { SignedNativeInvoker } from "./bedrock/native-invoke";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
-import { countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
+import { countingInvoker, countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
 import type { Config } from "./config";
 import { currentFetchCap } from "./fetch-capacity";
 import { type DrainResult, Lifecycle } from "./lifecycle";
@@ -122,10 +122,13 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
         : new SdkBedrockRuntime(runtimeClient),
       upstream,
     ),
-    native: new SignedNativeInvoker(runtimeClient, {
-      maxAttempts: config.maxAttempts,
-      ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
-    }),
+    native: countingInvoker(
+      new SignedNativeInvoker(runtimeClient, {
+        maxAttempts: config.maxAttempts,
+        ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
+      }),
+      upstream,
+    ),
     models,
     catalog,
     store,

@@ -403,6 +403,38 @@ describe("streaming", () => {
     expect(stack.emu.stats.streamsCompleted).toBe(0);
   });
 
+  test("a native stream counts as an upstream call in flight until it ends", async () => {
+    const inFlight = async () => {
+      const res = await fetch(`${stack.url}/metrics`, {
+        headers: { authorization: `Bearer ${KEY}` },
+      });
+      const line = (await res.text())
+        .split("\n")
+        .find((l) => l.startsWith("gateway_upstream_requests_in_flight"));
+      return Number(line?.split(" ").at(-1));
+    };
+    const res = await stack.post(
+      "/v1/messages",
+      {
+        model: "claude-3-haiku-20240307",
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: "user", content: "[emu chunks=20 delay=30] hi" }],
+      },
+      { "x-api-key": KEY },
+    );
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    expect(await inFlight()).toBe(1);
+    while (!(await reader.read()).done) {}
+    let now = await inFlight();
+    for (let i = 0; i < 50 && now !== 0; i++) {
+      await Bun.sleep(10);
+      now = await inFlight();
+    }
+    expect(now).toBe(0);
+  });
+
   test("the SDK raises an APIError on a mid-stream failure", async () => {
     const stream = client.messages.stream({
       model: "claude-3-haiku-20240307",
