@@ -12,7 +12,12 @@
  * Flags:
  *   --smoke                  short run for CI (~1 s of load, ~4 s with process start): stream20 at 32 clients, no file
  *   --duration=MS            measured time per cell (default 3000), after --warmup=MS (default 500)
- *   --modes=nonstream,stream20,stream200   --concurrency=1,32,256
+ *   --modes=nonstream,stream20,stream200,paced   --concurrency=1,32,256
+ *                            (paced: 40 deltas 20 ms apart, each in its own read; see targets.ts)
+ *   --scale=100,1000,4000    the scale run (bench/scale.ts): that many slow streams open at once,
+ *                            per target; alone (no --modes) it runs only that and writes
+ *                            bench/scale-results.md. --scale-per-client=N (default 2000) streams per
+ *                            load-generator process, --scale-ramp=MS (default 1000) to open them all
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
@@ -35,6 +40,7 @@ import {
   statusMiB,
 } from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
+import { runScaleCell, type ScaleCell, scaleSummary, scaleTable } from "./scale";
 import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
 
 const ROOT = join(import.meta.dir, "..");
@@ -46,14 +52,25 @@ function flag(name: string): string | undefined {
 }
 
 const smoke = flag("smoke") !== undefined;
+const scale = (flag("scale") ?? "").split(",").filter(Boolean).map(Number);
+const scalePerClient = Number(flag("scale-per-client") ?? 2000);
+const scaleRampMs = Number(flag("scale-ramp") ?? 1000);
+const scaleOnly = scale.length > 0 && flag("modes") === undefined;
 const durationMs = Number(flag("duration") ?? (smoke ? 300 : 3000));
 const warmupMs = Number(flag("warmup") ?? (smoke ? 100 : 500));
-const modes = (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES)) as Mode[];
+const modes = (
+  scaleOnly ? [] : (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES))
+) as Mode[];
 const concurrencies = (flag("concurrency") ?? (smoke ? "32" : "1,32,256")).split(",").map(Number);
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
-const out = flag("out") ?? (smoke ? "" : "bench/results.md");
+const out = flag("out") ?? (smoke ? "" : scaleOnly ? "bench/scale-results.md" : "bench/results.md");
+/** Raised fetch and admission limits for the scale run (else Bun's fetch runs 256 at a time). */
+const SCALE_ENV: Record<string, string> =
+  scale.length > 0
+    ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65536", MAX_CONCURRENT_REQUESTS: "100000" }
+    : {};
 
 async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
   const port = freePort();
@@ -78,6 +95,7 @@ async function startGateway(emulatorUrl: string, transport: string): Promise<Pro
       AWS_ACCESS_KEY_ID: "AKIDBENCH",
       AWS_SECRET_ACCESS_KEY: "bench-secret",
       API_KEY: "",
+      ...SCALE_ENV,
     },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
@@ -106,7 +124,7 @@ async function startPortkey(dir: string): Promise<Proc> {
       `--port=${port}`,
       "--headless",
     ],
-    env: { NODE_ENV: "production" },
+    env: { NODE_ENV: "production", ...SCALE_ENV },
     cwd: dir,
     url: `http://127.0.0.1:${port}`,
     readyPath: "/",
@@ -163,6 +181,7 @@ async function main(): Promise<void> {
   let portkey: Proc | undefined;
   let passthrough: Proc | undefined;
   const cells: Cell[] = [];
+  const scaleCells: ScaleCell[] = [];
   try {
     for (const t of transports) {
       const gw = await startGateway(emu.url, t);
@@ -200,6 +219,45 @@ async function main(): Promise<void> {
         process.stdout.write(renderConsole(row));
       }
     }
+    for (const n of scale) {
+      const common = { streams: n, perClient: scalePerClient, rampMs: scaleRampMs };
+      const row: ScaleCell[] = [];
+      row.push(
+        await runScaleCell({
+          ...common,
+          target: "floor",
+          proc: emu,
+          spec: floorSpec(emu.url, "slow"),
+          endMarker: "metadata",
+        }),
+      );
+      for (const [t, gw] of gateways) {
+        row.push(
+          await runScaleCell({
+            ...common,
+            target: `gateway:${t}`,
+            proc: gw,
+            spec: gatewaySpec(gw.url, "slow"),
+            endMarker: "data: [DONE]",
+            healthUrl: `${gw.url}/health`,
+          }),
+        );
+      }
+      if (portkey) {
+        row.push(
+          await runScaleCell({
+            ...common,
+            target: "portkey",
+            proc: portkey,
+            spec: portkeySpec(portkey.url, emu.url, "slow"),
+            endMarker: "data: [DONE]",
+            healthUrl: `${portkey.url}/`,
+          }),
+        );
+      }
+      scaleCells.push(...row);
+      process.stdout.write(scaleTable(row));
+    }
     const hwm: Record<string, number> = {};
     for (const [t, gw] of gateways) hwm[`gateway:${t}`] = await statusMiB(gw.pid, "VmHWM");
     if (portkey) hwm.portkey = await statusMiB(portkey.pid, "VmHWM");
@@ -212,9 +270,11 @@ async function main(): Promise<void> {
       hwm,
       portkeyRan: portkey !== undefined,
     });
-    process.stdout.write(`\n${md.summary}\n`);
+    const scaleMd = scaleCells.length > 0 ? scaleSummary(scaleCells) : "";
+    const full = scaleOnly ? scaleMd : `${md.full}${scaleMd ? `\n${scaleMd}` : ""}`;
+    process.stdout.write(`\n${scaleOnly ? scaleMd : md.summary}\n`);
     if (out) {
-      await Bun.write(join(ROOT, out), md.full);
+      await Bun.write(join(ROOT, out), full);
       process.stdout.write(`\nwrote ${out}\n`);
     }
   } finally {
@@ -224,6 +284,13 @@ async function main(): Promise<void> {
     await emu.stop();
   }
   const failed = cells.filter((c) => c.load.errors > 0 || c.load.requests === 0);
+  for (const c of scaleCells) {
+    if (c.errors > 0) {
+      process.stderr.write(
+        `scale ${c.target} n=${c.streams}: ${c.errors} errors, first: ${c.firstError}\n`,
+      );
+    }
+  }
   if (failed.length > 0) {
     for (const f of failed) {
       process.stderr.write(
