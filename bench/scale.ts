@@ -97,7 +97,7 @@ export async function runScaleCell(opts: {
       const child = Bun.spawn(["bun", join(import.meta.dir, "scale-client.ts")], {
         env: {
           ...process.env,
-          BUN_CONFIG_MAX_HTTP_REQUESTS: String(Math.max(n, 256)),
+          BUN_CONFIG_MAX_HTTP_REQUESTS: String(Math.min(65_535, Math.max(n, 256))),
           SCALE_STREAMS: String(n),
           SCALE_RAMP_MS: String(opts.rampMs),
           SCALE_SPEC: JSON.stringify({ ...opts.spec, endMarker: opts.endMarker }),
