@@ -22,13 +22,17 @@
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
+ *   --no-keys                skip the virtual-key scenario (bench/keys.ts: static vs virtual key, same gateway)
  *
  * Benchmarks are not tests: nothing here asserts a timing. The smoke run only
  * fails if a target errors.
  *
  * @module
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderKeysBench, renderKeysMicro, runKeysBench, runKeysMicro } from "./keys";
 import { runLoad } from "./load";
 import {
   cpuMs,
@@ -66,6 +70,7 @@ const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(","
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const out = flag("out") ?? (smoke ? "" : scaleOnly ? "bench/scale-results.md" : "bench/results.md");
+const withKeys = flag("no-keys") === undefined && !smoke && !scaleOnly;
 /** Raised fetch and admission limits for the scale run (else Bun's fetch runs 256 at a time; 65535 is the most Bun accepts, a larger value is ignored with an error). */
 const SCALE_ENV: Record<string, string> =
   scale.length > 0
@@ -95,6 +100,7 @@ async function startGateway(emulatorUrl: string, transport: string): Promise<Pro
       AWS_ACCESS_KEY_ID: "AKIDBENCH",
       AWS_SECRET_ACCESS_KEY: "bench-secret",
       API_KEY: "",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "gw-bench-")),
       ...SCALE_ENV,
     },
     url: `http://127.0.0.1:${port}`,
@@ -286,8 +292,15 @@ async function main(): Promise<void> {
       portkeyRan: portkey !== undefined,
     });
     const scaleMd = scaleCells.length > 0 ? scaleSummary(scaleCells) : "";
-    const full = scaleOnly ? scaleMd : `${md.full}${scaleMd ? `\n${scaleMd}` : ""}`;
     process.stdout.write(`\n${scaleOnly ? scaleMd : md.summary}\n`);
+    let keysMd = "";
+    if (withKeys) {
+      const keys = await runKeysBench({});
+      const micro = await runKeysMicro();
+      keysMd = `\n## Virtual keys: cost over a static key\n\nbench/keys.ts: one gateway, alternating rounds with the static API_KEY and a virtual key with an allow-list, rpm, tpm and a budget (median of 5 rounds each).\n\n${renderKeysBench(keys)}\n${renderKeysMicro(micro, keys)}`;
+      process.stdout.write(keysMd);
+    }
+    const full = scaleOnly ? scaleMd : `${md.full}${keysMd}${scaleMd ? `\n${scaleMd}` : ""}`;
     if (out) {
       await Bun.write(join(ROOT, out), full);
       process.stdout.write(`\nwrote ${out}\n`);

@@ -6,16 +6,18 @@
  */
 import { Hono } from "hono";
 import { ConverseRunner } from "./converse/run";
-import { GatewayError, toGatewayError } from "./errors";
+import { echo, GatewayError, requestOutcome } from "./errors";
 import { type ErrorRenderer, errorResponse } from "./http/errors";
 import { Lifecycle } from "./lifecycle";
-import { bearerAuth } from "./middleware/auth";
+import { ANTHROPIC_PATH, anthropicErrorBody, gatewayAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
+import { cors } from "./middleware/cors";
 import { drainGate } from "./middleware/drain-gate";
 import { requestId } from "./middleware/request-id";
 import { accessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
+import { adminRoute } from "./routes/admin";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
@@ -28,7 +30,10 @@ import type { AppDeps, AppEnv } from "./types";
  * The error shape of each surface, by path (the first match wins); OpenAI's
  * everywhere else. A surface with its own error shape adds a row here.
  */
-const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [];
+const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [
+  // Auth and limit refusals under /v1/messages* and /model/* (the Anthropic surface brings its own renderer).
+  { match: ANTHROPIC_PATH, render: anthropicErrorBody },
+];
 
 /** The renderer for errors on `path`. */
 export function errorRendererFor(path: string): ErrorRenderer {
@@ -44,7 +49,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? new GatewayMetrics({ upstreamInFlight: () => limiter.inFlight });
 
   app.use(requestId());
-  app.use(accessLog({ logger, metrics, lifecycle }));
+  const access = deps.access;
+  app.use(
+    accessLog({
+      logger,
+      metrics,
+      lifecycle,
+      ...(access ? { onFinished: (obs, error) => access.finish(obs, error) } : {}),
+    }),
+  );
+  // Before the drain gate and auth: a preflight needs neither.
+  if (config.corsOrigins.length > 0) app.use(cors(config.corsOrigins));
   app.use(drainGate(lifecycle));
 
   app.route(
@@ -55,9 +70,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route("/", metricsRoute(metrics, config.apiKeys));
+  // Unset ADMIN_API_KEY: no /admin routes, so every /admin path is the 404 below.
+  if (config.adminApiKey && access) app.route("/", adminRoute(config.adminApiKey, access));
 
   const api = new Hono<AppEnv>();
-  api.use(bearerAuth(config.apiKeys));
+  api.use(
+    gatewayAuth({
+      apiKeys: config.apiKeys,
+      renderFor: errorRendererFor,
+      ...(access ? { access } : {}),
+    }),
+  );
   api.use(
     bodyLimit({
       maxSize: config.maxBodyBytes,
@@ -80,14 +103,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) =>
     errorResponse(
-      new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
+      new GatewayError(404, `Unknown route: ${echo(c.req.method, 20)} ${echo(c.req.path)}`, {
         code: "unknown_route",
       }),
       errorRendererFor(c.req.path),
+      c.var.requestId ? { "x-request-id": c.var.requestId } : {},
     ),
   );
   app.onError((err, c) => {
-    const error = toGatewayError(err);
+    const error = requestOutcome(err, c.req.raw.signal.aborted);
     // The access line (observability/access-log.ts) reports every error; a bug also gets its stack.
     if (error.code === "internal_error") {
       const cause = error.cause instanceof Error ? error.cause : undefined;

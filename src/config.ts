@@ -64,6 +64,7 @@ const schema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().min(1).default("0.0.0.0"),
   API_KEY: csv,
+  CORS_ORIGINS: csv,
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
@@ -72,7 +73,9 @@ const schema = z.object({
   DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
   MODEL_ALIASES: aliases,
+  OPENAI_MODEL_NAMES: z.enum(["default", "reject"]).default("default"),
   MODEL_CATALOG_TTL_SECONDS: int(600, 1, 86_400),
+  MODEL_REFRESH_MIN_INTERVAL_SECONDS: int(10, 0, 3_600),
   MODEL_ALLOW_LIST: csv,
   ENABLE_CROSS_REGION_INFERENCE: bool(true),
   ENABLE_APPLICATION_INFERENCE_PROFILES: bool(true),
@@ -96,6 +99,24 @@ const schema = z.object({
   IMAGE_FETCH_ALLOW_PRIVATE: bool(false),
   IMAGE_FETCH_ALLOW_HOSTS: csv,
   EMBEDDING_CONCURRENCY: int(8, 1, 256),
+  // State (src/state/): SQLite under DATA_DIR unless DATABASE_URL names a PostgreSQL database.
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected postgres://user:password@host:port/database")
+    .optional(),
+  // The password apart from the URL (ECS injects it from Secrets Manager); URL-encoded for you.
+  DATABASE_PASSWORD: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: int(10, 1, 1000),
+  REDIS_URL: z
+    .string()
+    .regex(/^(redis|rediss|valkey|valkeys):\/\//, "expected redis://host:port or rediss://…")
+    .optional(),
+  ADMIN_API_KEY: z.string().min(16, "use at least 16 characters").optional(),
+  // Redis unreachable: "open" keeps serving with per-replica limits, "closed" answers 503.
+  RATE_LIMIT_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
+  USAGE_FLUSH_MS: int(1_000, 50, 60_000),
+  KEY_REFRESH_MS: int(1_000, 50, 60_000),
 });
 
 export interface Config {
@@ -103,6 +124,8 @@ export interface Config {
   host: string;
   /** Accepted bearer keys; empty means authentication is off. */
   apiKeys: string[];
+  /** Origins browsers may call from (`*` = any); empty: no CORS. */
+  corsOrigins: string[];
   logLevel: LogLevel;
   region: string;
   /** Total attempts per Bedrock call, owned by the SDK's retry strategy. */
@@ -116,8 +139,15 @@ export interface Config {
   defaultModel: string;
   defaultEmbeddingModel: string;
   modelAliases: Record<string, string>;
+  /**
+   * OpenAI model names (gpt-*, o-series, chatgpt-*, text-embedding-*) that are
+   * neither aliases nor catalog ids: served by the default model, or refused (404).
+   */
+  openaiModelNames: "default" | "reject";
   /** How long the model catalog is fresh before a background refresh. */
   modelCatalogTtlSeconds: number;
+  /** POST /models/refresh reaches Bedrock at most once per this many seconds. */
+  modelRefreshMinIntervalSeconds: number;
   /** Model ids/ARNs (`*` wildcards) to serve and list; empty serves all. */
   modelAllowList: string[];
   /** Serve SYSTEM_DEFINED (us./eu./global.…) inference profiles. */
@@ -154,6 +184,22 @@ export interface Config {
   imageFetchAllowHosts: string[];
   /** Bedrock InvokeModel calls one embeddings request runs at once. */
   embeddingConcurrency: number;
+  /** Directory of the SQLite store (created if missing); unused with databaseUrl. */
+  dataDir: string;
+  /** PostgreSQL URL: keys, usage and stored responses live there instead of SQLite. */
+  databaseUrl?: string;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
+  /** Redis/Valkey URL: shared rate-limit counters and key-change propagation. */
+  redisUrl?: string;
+  /** Enables /admin (virtual keys, usage); undefined → every /admin path is 404. */
+  adminApiKey?: string;
+  /** What rate limiting does while Redis is unreachable. */
+  rateLimitFailMode: "open" | "closed";
+  /** How often buffered usage is written to the store. */
+  usageFlushMs: number;
+  /** How often the key cache and budget totals are re-read from the store. */
+  keyRefreshMs: number;
 }
 
 /** Thrown when the environment is invalid; the message lists every problem. */
@@ -182,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     apiKeys: e.API_KEY,
+    corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
     // Two attempts: one quick retry of transient faults. The SDK's default of 3
@@ -191,7 +238,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultModel: e.DEFAULT_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     modelAliases: e.MODEL_ALIASES,
+    openaiModelNames: e.OPENAI_MODEL_NAMES,
     modelCatalogTtlSeconds: e.MODEL_CATALOG_TTL_SECONDS,
+    modelRefreshMinIntervalSeconds: e.MODEL_REFRESH_MIN_INTERVAL_SECONDS,
     modelAllowList: e.MODEL_ALLOW_LIST,
     enableCrossRegionInference: e.ENABLE_CROSS_REGION_INFERENCE,
     enableApplicationInferenceProfiles: e.ENABLE_APPLICATION_INFERENCE_PROFILES,
@@ -218,7 +267,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
     imageFetchAllowHosts: e.IMAGE_FETCH_ALLOW_HOSTS.map((h) => h.toLowerCase()),
     embeddingConcurrency: e.EMBEDDING_CONCURRENCY,
+    dataDir: e.DATA_DIR,
+    ...(e.DATABASE_URL ? { databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD) } : {}),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.ADMIN_API_KEY ? { adminApiKey: e.ADMIN_API_KEY } : {}),
+    rateLimitFailMode: e.RATE_LIMIT_FAIL_MODE,
+    usageFlushMs: e.USAGE_FLUSH_MS,
+    keyRefreshMs: e.KEY_REFRESH_MS,
   };
+}
+
+/** DATABASE_URL with DATABASE_PASSWORD put in (it replaces a password the URL has). */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  try {
+    const u = new URL(url);
+    u.password = encodeURIComponent(password);
+    return u.toString();
+  } catch {
+    throw new ConfigError("Invalid configuration:\n  DATABASE_URL: not a valid URL");
+  }
 }
 
 /** The variables the gateway reads itself, for docs and deployment checks. */

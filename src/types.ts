@@ -10,12 +10,15 @@ import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import type { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
+import type { AuthVariables } from "./middleware/auth";
 import type { ConcurrencyLimiter } from "./middleware/concurrency";
 import type { RequestIdVariables } from "./middleware/request-id";
 import type { ModelCatalog } from "./models/catalog";
 import type { ModelResolver } from "./models/resolver";
 import type { ObsVariables } from "./observability/access-log";
 import type { GatewayMetrics } from "./observability/metrics";
+import type { Access } from "./state/access";
+import type { Store } from "./state/types";
 
 export interface AppDeps {
   config: Config;
@@ -32,9 +35,13 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
   limiter?: ConcurrencyLimiter;
+  /** Persistent state (src/state/): keys, usage, and `store.responses` for the Responses API. */
+  store: Store;
+  /** Virtual keys, limits and usage; present when ADMIN_API_KEY is set. */
+  access?: Access;
 }
 
 export interface AppEnv {
-  Variables: RequestIdVariables & ObsVariables;
+  Variables: RequestIdVariables & ObsVariables & AuthVariables;
   Bindings: { server?: Server<unknown> };
 }

@@ -10,9 +10,12 @@ import type { GatewayError } from "../errors";
 /** A surface's error body for an error (OpenAI `{"error":{…}}`, Anthropic `{"type":"error",…}`). */
 export type ErrorRenderer = (err: GatewayError) => unknown;
 
-/** Whether a client may retry: 408, 429 and 5xx. */
+/** Whether a client may retry: 408, 429 and 5xx, except a spent budget (it stays spent until the period rolls over). */
 export function isRetryable(err: GatewayError): boolean {
-  return err.status === 408 || err.status === 429 || err.status >= 500;
+  return (
+    (err.status === 408 || err.status === 429 || err.status >= 500) &&
+    err.type !== "insufficient_quota"
+  );
 }
 
 export function errorResponse(

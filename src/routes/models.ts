@@ -5,10 +5,11 @@
  * @module
  */
 import { Hono } from "hono";
-import { GatewayError } from "../errors";
+import { GatewayError, ModelNotFoundError } from "../errors";
 import { methodNotAllowed } from "../http/method-not-allowed";
 import type { CatalogEntry } from "../models/catalog";
 import { CatalogUnavailableError, findModel } from "../models/resolver";
+import { mayUse } from "../state/principal";
 import type { AppDeps, AppEnv } from "../types";
 
 /** OpenAI's model object. */
@@ -30,11 +31,40 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   app.get("/models", (c) => {
     const snapshot = catalog.current();
     if (!snapshot) throw new CatalogUnavailableError();
-    return c.json({ object: "list", data: snapshot.entries.map((e) => toModel(e)) });
+    // A virtual key sees only the models it may use.
+    const principal = c.var.principal;
+    const entries = snapshot.entries.filter((e) => mayUse(principal, e.id, e.invokeId));
+    return c.json({ object: "list", data: entries.map((e) => toModel(e)) });
   });
 
-  // Forced reload, behind the API key like every /v1 route. Concurrent calls share one load.
+  // Forced reload, behind the API key like every /v1 route. Concurrent calls share one load
+  // (the catalog joins a load in flight); and it is rate-limited, since each load costs three
+  // or more control-plane calls: a catalog loaded within REFRESH_MIN_INTERVAL_MS is answered as
+  // it is, and a failed reload is not retried on request within that interval
+  // (MODEL_REFRESH_MIN_INTERVAL_SECONDS).
+  const REFRESH_MIN_INTERVAL_MS = config.modelRefreshMinIntervalSeconds * 1000;
+  let lastFailureAt = Number.NEGATIVE_INFINITY;
   app.post("/models/refresh", async (c) => {
+    const now = Date.now();
+    const current = catalog.current();
+    if (current && now - current.loadedAt < REFRESH_MIN_INTERVAL_MS) {
+      return c.json({
+        status: "fresh",
+        models: current.entries.length,
+        loaded_at: Math.floor(current.loadedAt / 1000),
+      });
+    }
+    const waitMs = lastFailureAt + REFRESH_MIN_INTERVAL_MS - now;
+    if (waitMs > 0) {
+      throw new GatewayError(
+        429,
+        "The model catalog refresh failed moments ago; retry after the interval.",
+        {
+          code: "refresh_rate_limited",
+          headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },
+        },
+      );
+    }
     try {
       const snapshot = await catalog.refresh();
       logger.info("model catalog refreshed on request", { models: snapshot.entries.length });
@@ -44,6 +74,7 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
         loaded_at: Math.floor(snapshot.loadedAt / 1000),
       });
     } catch (err) {
+      lastFailureAt = Date.now();
       throw new GatewayError(
         502,
         "Refreshing the model catalog from Bedrock failed; the previous catalog stays in service.",
@@ -55,8 +86,10 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   // `{.+}` so ids with `/` (application profile ARNs) match whether or not the client encoded them.
   app.get("/models/:id{.+}", (c) => {
     const id = c.req.param("id");
+    const entry = findModel(catalog, config.modelAliases, id);
+    if (!mayUse(c.var.principal, id, entry.id, entry.invokeId)) throw new ModelNotFoundError(id);
     // An alias answers under its own name: that is the id the client uses.
-    return c.json(toModel(findModel(catalog, config.modelAliases, id), id));
+    return c.json(toModel(entry, id));
   });
 
   app.all("/models", methodNotAllowed(["GET"]));

@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config";
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { createLogger } from "../../src/log";
 import { type Gateway, startGateway } from "../../src/server";
-import { EMU_CREDENTIALS } from "../support/stack";
+import { EMU_CREDENTIALS, tempDataDir } from "../support/stack";
 
 export const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 export const API_KEY = "sk-ops-test-key-7f3a9c";
@@ -15,7 +15,11 @@ export interface OpsStack {
   lines: string[];
   /** The parsed access lines (`msg: "request"`), in order. */
   accessLines(): Record<string, unknown>[];
-  chat(body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
+  chat(
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -28,6 +32,7 @@ export async function startOpsStack(env: Record<string, string> = {}): Promise<O
     AWS_MAX_ATTEMPTS: "1",
     API_KEY,
     LOG_LEVEL: "info",
+    DATA_DIR: tempDataDir(),
     ...env,
   });
   const lines: string[] = [];
@@ -44,9 +49,10 @@ export async function startOpsStack(env: Record<string, string> = {}): Promise<O
     lines,
     accessLines: () =>
       lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request"),
-    chat: (body, headers = {}) =>
+    chat: (body, headers = {}, signal) =>
       fetch(`${gw.url}/v1/chat/completions`, {
         method: "POST",
+        ...(signal ? { signal } : {}),
         headers: { "content-type": "application/json", ...auth, ...headers },
         body: JSON.stringify({ model: MODEL, ...body }),
       }),

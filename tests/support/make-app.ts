@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config";
 import { silentLogger } from "../../src/log";
 import { ModelCatalog } from "../../src/models/catalog";
 import { StaticModelResolver } from "../../src/models/resolver";
+import { SqliteStore } from "../../src/state/sqlite";
 import type { AppDeps } from "../../src/types";
 import { FakeBedrockRuntime, type FakeScript } from "../fakes/fake-runtime";
 
@@ -46,6 +47,7 @@ export function makeTestApp(
       defaultEmbeddingModel: config.defaultEmbeddingModel,
       aliases: config.modelAliases,
     }),
+    store: new SqliteStore(":memory:"),
     ...opts.deps,
   };
   const app = createApp(deps);
