@@ -19,6 +19,9 @@
  *                            bench/scale-results.md. --scale-per-client=N (default 2000) streams per
  *                            load-generator process, --scale-ramp=MS (default 1000) to open them all
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
+ *   --surfaces=chat,anthropic  gateway APIs to drive: /v1/chat/completions (Converse) and
+ *                            /v1/messages (Claude natively, InvokeModel); anthropic runs on the
+ *                            first transport only (InvokeModel has one transport)
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
@@ -45,7 +48,7 @@ import {
 } from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
 import { runScaleCell, type ScaleCell, scaleSummary, scaleTable } from "./scale";
-import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
+import { anthropicSpec, floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -67,6 +70,7 @@ const modes = (
 ) as Mode[];
 const concurrencies = (flag("concurrency") ?? (smoke ? "32" : "1,32,256")).split(",").map(Number);
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
+const surfaces = (flag("surfaces") ?? "chat,anthropic").split(",");
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const out = flag("out") ?? (smoke ? "" : scaleOnly ? "bench/scale-results.md" : "bench/results.md");
@@ -207,7 +211,13 @@ async function main(): Promise<void> {
           row.push(await measure("passthrough", passthrough, emu, spec, mode, c));
         }
         for (const [t, gw] of gateways) {
-          row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+          if (surfaces.includes("chat"))
+            row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+        }
+        const first = gateways.values().next().value;
+        if (first && surfaces.includes("anthropic")) {
+          const spec = anthropicSpec(first.url, mode);
+          row.push(await measure("gateway:anthropic", first, emu, spec, mode, c));
         }
         if (portkey) {
           row.push(
