@@ -8,6 +8,7 @@ import type { Server } from "bun";
 import { Hono } from "hono";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
+import { consoleRoute } from "./console/route";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
@@ -68,6 +69,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route("/", metricsRoute(metrics, config.apiKeys));
+  // The web console (GET / and /console/*); its session probe goes through the whole app.
+  app.route(
+    "/",
+    consoleRoute(async (request) => app.fetch(request), {
+      model: config.defaultModel,
+      embeddingModel: config.defaultEmbeddingModel,
+    }),
+  );
 
   const api = new Hono<AppEnv>();
   api.use(bearerAuth(config.apiKeys));
