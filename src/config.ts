@@ -96,6 +96,22 @@ const schema = z.object({
   IMAGE_FETCH_ALLOW_PRIVATE: bool(false),
   IMAGE_FETCH_ALLOW_HOSTS: csv,
   EMBEDDING_CONCURRENCY: int(8, 1, 256),
+  // State (src/state/): SQLite under DATA_DIR unless DATABASE_URL names a PostgreSQL database.
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected postgres://user:password@host:port/database")
+    .optional(),
+  DATABASE_POOL_SIZE: int(10, 1, 1000),
+  REDIS_URL: z
+    .string()
+    .regex(/^(redis|rediss|valkey|valkeys):\/\//, "expected redis://host:port or rediss://…")
+    .optional(),
+  ADMIN_API_KEY: z.string().min(16, "use at least 16 characters").optional(),
+  // Redis unreachable: "open" keeps serving with per-replica limits, "closed" answers 503.
+  RATE_LIMIT_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
+  USAGE_FLUSH_MS: int(1_000, 50, 60_000),
+  KEY_REFRESH_MS: int(1_000, 50, 60_000),
 });
 
 export interface Config {
@@ -154,6 +170,22 @@ export interface Config {
   imageFetchAllowHosts: string[];
   /** Bedrock InvokeModel calls one embeddings request runs at once. */
   embeddingConcurrency: number;
+  /** Directory of the SQLite store (created if missing); unused with databaseUrl. */
+  dataDir: string;
+  /** PostgreSQL URL: keys, usage and stored responses live there instead of SQLite. */
+  databaseUrl?: string;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
+  /** Redis/Valkey URL: shared rate-limit counters and key-change propagation. */
+  redisUrl?: string;
+  /** Enables /admin (virtual keys, usage); undefined → every /admin path is 404. */
+  adminApiKey?: string;
+  /** What rate limiting does while Redis is unreachable. */
+  rateLimitFailMode: "open" | "closed";
+  /** How often buffered usage is written to the store. */
+  usageFlushMs: number;
+  /** How often the key cache and budget totals are re-read from the store. */
+  keyRefreshMs: number;
 }
 
 /** Thrown when the environment is invalid; the message lists every problem. */
@@ -218,6 +250,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
     imageFetchAllowHosts: e.IMAGE_FETCH_ALLOW_HOSTS.map((h) => h.toLowerCase()),
     embeddingConcurrency: e.EMBEDDING_CONCURRENCY,
+    dataDir: e.DATA_DIR,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.ADMIN_API_KEY ? { adminApiKey: e.ADMIN_API_KEY } : {}),
+    rateLimitFailMode: e.RATE_LIMIT_FAIL_MODE,
+    usageFlushMs: e.USAGE_FLUSH_MS,
+    keyRefreshMs: e.KEY_REFRESH_MS,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from "./config";
 import { type Gateway, startGateway } from "./server";
+import { StoreUnavailableError } from "./state";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -56,7 +57,16 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 
   // Resolves once the model catalog loaded (or could not yet: it retries in the background).
-  gw = await startGateway(config);
+  try {
+    gw = await startGateway(config);
+  } catch (err) {
+    // Documented: the gateway does not start without its store (keys could not be checked).
+    if (err instanceof StoreUnavailableError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
   const { logger } = gw.deps;
   logger.info("gateway listening", {
     url: gw.url,
@@ -65,7 +75,18 @@ async function main(): Promise<void> {
     bedrockEndpoint:
       process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? process.env.AWS_ENDPOINT_URL ?? "aws",
   });
-  if (config.apiKeys.length === 0) {
+  logger.info("state store", {
+    store: config.databaseUrl ? "postgresql" : "sqlite",
+    ...(config.databaseUrl ? {} : { dataDir: config.dataDir }),
+    redis: config.redisUrl ? "on" : "off",
+    adminApi: config.adminApiKey ? "on" : "off",
+  });
+  if (config.adminApiKey && config.databaseUrl && !config.redisUrl) {
+    logger.warn(
+      "DATABASE_URL without REDIS_URL: rate limits (rpm/tpm) are enforced per replica, and key changes reach other replicas within KEY_REFRESH_MS",
+    );
+  }
+  if (config.apiKeys.length === 0 && !config.adminApiKey) {
     logger.warn("API_KEY is not set: every request is accepted without authentication");
   }
   if (pendingSignal !== undefined) shutdown(pendingSignal);
