@@ -107,8 +107,10 @@ export function consoleRoute(dispatch: Dispatch, defaults: ConsoleDefaults): Hon
   });
 
   // One call tells the console what a key opens: the playground (the data plane
-  // accepts it) and/or the admin views (the admin API does). Asking here rather
-  // than from the browser keeps the expected 401/404 of a probe off the page.
+  // accepts it; its GET /v1/models answer comes along, so signing in costs a
+  // virtual key one request of its rate limit, not two) and/or the admin views
+  // (the admin API accepts it). Asking here rather than from the browser keeps
+  // the expected 401/404 of a probe off the page.
   app.get("/console/session", async (c) => {
     const authorization = c.req.header("authorization");
     if (!authorization) {
@@ -121,11 +123,14 @@ export function consoleRoute(dispatch: Dispatch, defaults: ConsoleDefaults): Hon
       dispatch(new Request(`${origin}${path}`, { headers: { authorization } }));
     const [chat, admin] = await Promise.all([ask("/v1/models"), ask("/admin/keys")]);
     if (chat.ok || admin.ok) {
-      await Promise.all([chat.body?.cancel(), admin.body?.cancel()]);
+      await admin.body?.cancel();
+      const models = chat.ok ? ((await chat.json()) as { data: unknown[] }).data : [];
+      if (!chat.ok) await chat.body?.cancel();
       return c.json(
         {
           chat: chat.ok,
           admin: admin.ok,
+          models,
           default_model: defaults.model,
           default_embedding_model: defaults.embeddingModel,
         },

@@ -15,10 +15,10 @@ export interface VirtualKey {
   budget?: Budget | null;
   expires_at?: number | null;
   created_at?: number | null;
-  /** Optional non-secret hints an implementation may add. */
+  /** Non-secret hint: the last characters of the secret, e.g. "...a1b2". */
   key_hint?: string | null;
-  last4?: string | null;
-  revoked?: boolean | null;
+  /** Tokens counted against `budget` in its current period. */
+  budget_used?: number | null;
   revoked_at?: number | null;
 }
 
@@ -53,8 +53,9 @@ export interface UsageQuery {
   groupBy: string;
 }
 
-export async function listKeys(key: string): Promise<VirtualKey[]> {
-  return (await callJson<{ data: VirtualKey[] }>(key, "/admin/keys")).data;
+export async function listKeys(key: string, includeRevoked = false): Promise<VirtualKey[]> {
+  const path = includeRevoked ? "/admin/keys?include_revoked=true" : "/admin/keys";
+  return (await callJson<{ data: VirtualKey[] }>(key, path)).data;
 }
 
 export function createKey(key: string, body: NewKey): Promise<CreatedKey> {
@@ -74,5 +75,5 @@ export async function usage(key: string, q: UsageQuery): Promise<UsageRow[]> {
 }
 
 export function isRevoked(k: VirtualKey): boolean {
-  return k.revoked === true || (k.revoked_at !== null && k.revoked_at !== undefined);
+  return k.revoked_at !== null && k.revoked_at !== undefined;
 }

@@ -111,6 +111,8 @@ export interface Session {
   chat: boolean;
   /** The admin API accepts the key: keys and usage. */
   admin: boolean;
+  /** GET /v1/models for this key (empty without `chat`). */
+  models: ModelInfo[];
   /** The gateway's DEFAULT_MODEL and DEFAULT_EMBEDDING_MODEL, preselected when listed. */
   defaultModel: string;
   defaultEmbeddingModel: string;
@@ -120,6 +122,7 @@ export async function openSession(key: string): Promise<Session> {
   const s = await callJson<{
     chat: boolean;
     admin: boolean;
+    models?: ModelInfo[];
     default_model?: string;
     default_embedding_model?: string;
   }>(key, "/console/session");
@@ -127,6 +130,7 @@ export async function openSession(key: string): Promise<Session> {
     key,
     chat: s.chat,
     admin: s.admin,
+    models: s.models ?? [],
     defaultModel: s.default_model ?? "",
     defaultEmbeddingModel: s.default_embedding_model ?? "",
   };
@@ -140,9 +144,4 @@ export interface ModelInfo {
 /** Bedrock's embedding model ids all name themselves so (titan-embed, cohere.embed, nova…embeddings). */
 export function isEmbeddingModel(id: string): boolean {
   return /embed/i.test(id);
-}
-
-export async function listModels(key: string): Promise<ModelInfo[]> {
-  const body = await callJson<{ data: ModelInfo[] }>(key, "/v1/models");
-  return body.data;
 }

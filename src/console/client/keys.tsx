@@ -17,8 +17,16 @@ function describe(err: unknown): string {
   return err instanceof ApiError ? err.describe() : String(err);
 }
 
-function budgetText(b: Budget | null | undefined): string {
-  return b ? `${b.tokens} / ${b.period}` : "—";
+const PERIOD: Record<Budget["period"], string> = {
+  day: "per day",
+  month: "per month",
+  total: "in total",
+};
+
+function budgetText(k: VirtualKey): string {
+  if (!k.budget) return "—";
+  const used = k.budget_used !== null && k.budget_used !== undefined ? `${k.budget_used} of ` : "";
+  return `${used}${k.budget.tokens} ${PERIOD[k.budget.period]}`;
 }
 
 function NewSecret({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
@@ -63,6 +71,7 @@ export function KeysView({ apiKey }: { apiKey: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [busy, setBusy] = useState(false);
+  const [showRevoked, setShowRevoked] = useState(false);
   const [form, setForm] = useState({
     name: "",
     models: "",
@@ -74,7 +83,7 @@ export function KeysView({ apiKey }: { apiKey: string }) {
 
   async function reload() {
     try {
-      setKeys(await listKeys(apiKey));
+      setKeys(await listKeys(apiKey, showRevoked));
       setLoadError(null);
     } catch (err) {
       setLoadError(describe(err));
@@ -83,7 +92,7 @@ export function KeysView({ apiKey }: { apiKey: string }) {
 
   useEffect(() => {
     void reload();
-  }, [apiKey]);
+  }, [apiKey, showRevoked]);
 
   const set = (field: keyof typeof form) => (e: Event) =>
     setForm({ ...form, [field]: (e.currentTarget as HTMLInputElement).value });
@@ -218,9 +227,19 @@ export function KeysView({ apiKey }: { apiKey: string }) {
       <section class="panel" aria-labelledby="keys-title">
         <div class="panel-head">
           <h2 id="keys-title">Keys</h2>
-          <button type="button" class="secondary" onClick={() => void reload()}>
-            Refresh
-          </button>
+          <div class="panel-tools">
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={showRevoked}
+                onChange={(e) => setShowRevoked(e.currentTarget.checked)}
+              />
+              Show revoked keys
+            </label>
+            <button type="button" class="secondary" onClick={() => void reload()}>
+              Refresh
+            </button>
+          </div>
         </div>
         {notice && (
           <p class="notice" role="status">
@@ -260,18 +279,16 @@ export function KeysView({ apiKey }: { apiKey: string }) {
                     <th scope="row">{k.name}</th>
                     <td>
                       <code>{k.id}</code>
-                      {(k.key_hint ?? k.last4) && (
-                        <span class="muted"> ···{k.last4 ?? k.key_hint}</span>
-                      )}
+                      {k.key_hint && <span class="muted"> {k.key_hint}</span>}
                     </td>
                     <td>{k.models && k.models.length > 0 ? k.models.join(", ") : "all"}</td>
                     <td class="num">{k.rpm ?? "—"}</td>
                     <td class="num">{k.tpm ?? "—"}</td>
-                    <td>{budgetText(k.budget)}</td>
+                    <td>{budgetText(k)}</td>
                     <td>{formatDate(k.created_at)}</td>
                     <td>
                       {isRevoked(k) ? (
-                        <span class="badge">revoked</span>
+                        <span class="badge">revoked {formatDate(k.revoked_at)}</span>
                       ) : (
                         <button type="button" class="danger small" onClick={() => void revoke(k)}>
                           Revoke

@@ -7,15 +7,7 @@ import "uplot/dist/uPlot.min.css";
 import "./app.css";
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import {
-  ApiError,
-  isEmbeddingModel,
-  listModels,
-  openSession,
-  type Session,
-  storedKey,
-  storeKey,
-} from "./api";
+import { ApiError, isEmbeddingModel, openSession, type Session, storedKey, storeKey } from "./api";
 import { ChatView } from "./chat";
 import { EmbeddingsView } from "./embeddings";
 import { KeysView } from "./keys";
@@ -103,27 +95,15 @@ function SignIn({ onSession }: { onSession: (s: Session) => void }) {
 
 function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const [view, setView] = useState<View>(viewOfHash);
-  const [chatModels, setChatModels] = useState<string[] | null>(null);
-  const [embeddingModels, setEmbeddingModels] = useState<string[]>([]);
-  const [modelsError, setModelsError] = useState<string | null>(null);
+  const ids = session.models.map((m) => m.id);
+  const chatModels = ids.filter((id) => !isEmbeddingModel(id));
+  const embeddingModels = ids.filter(isEmbeddingModel);
 
   useEffect(() => {
     const onHash = () => setView(viewOfHash());
     addEventListener("hashchange", onHash);
     return () => removeEventListener("hashchange", onHash);
   }, []);
-
-  useEffect(() => {
-    if (!session.chat) return;
-    listModels(session.key).then(
-      (models) => {
-        const ids = models.map((m) => m.id);
-        setChatModels(ids.filter((id) => !isEmbeddingModel(id)));
-        setEmbeddingModels(ids.filter(isEmbeddingModel));
-      },
-      (err: unknown) => setModelsError(err instanceof ApiError ? err.describe() : String(err)),
-    );
-  }, [session]);
 
   const allowed = VIEWS.filter((v) => (v.admin ? session.admin : session.chat));
   const current = allowed.some((v) => v.view === view) ? view : (allowed[0]?.view ?? "chat");
@@ -154,15 +134,10 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
       </header>
       <main class="content">
         <h1 class="visually-hidden">{title}</h1>
-        {modelsError && (current === "chat" || current === "embeddings") && (
-          <div class="alert" role="alert">
-            Could not list models: {modelsError}
-          </div>
-        )}
         {current === "chat" && chatModels && (
           <ChatView apiKey={session.key} models={chatModels} preferred={session.defaultModel} />
         )}
-        {current === "embeddings" && chatModels && (
+        {current === "embeddings" && (
           <EmbeddingsView
             apiKey={session.key}
             models={embeddingModels}

@@ -60,51 +60,78 @@ function daySeries(rows: UsageRow[], from: string, to: string): Series {
   return s;
 }
 
-const COLORS = ["#2563eb", "#059669", "#d97706", "#9333ea"];
+/** Input, output, cache read, cache write: stacked bottom to top. */
+const SERIES = [
+  { name: "Input", color: "#2563eb", field: "input" },
+  { name: "Output", color: "#059669", field: "output" },
+  { name: "Cache read", color: "#d97706", field: "cacheRead" },
+  { name: "Cache write", color: "#9333ea", field: "cacheWrite" },
+] as const;
 
+function compact(n: number): string {
+  if (n >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+/**
+ * Tokens per day as stacked bars. uPlot has no stacking of its own: each
+ * series is drawn as the running total up to it, the tallest first, so every
+ * bar shows through above the ones below it; legend and tooltips read the
+ * series' own values.
+ */
 function UsageChart({ series, label }: { series: Series; label: string }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const names = ["Input", "Output", "Cache read", "Cache write"];
+    const own = SERIES.map((s) => series[s.field]);
+    const stacked: number[][] = [];
+    own.forEach((values, i) => {
+      stacked.push(values.map((v, d) => v + (i > 0 ? (stacked[i - 1]?.[d] ?? 0) : 0)));
+    });
+    const order = [3, 2, 1, 0];
+    const bars = uPlot.paths.bars?.({ size: [0.7, 48], align: 0 });
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height: 260,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       series: [
-        { label: "Day", value: (_u, v) => (v === null ? "—" : isoDay(v)) },
-        ...names.map((name, i) => ({
-          label: name,
-          stroke: COLORS[i] ?? "#000",
-          width: 2,
-          fill: `${COLORS[i] ?? "#000000"}14`,
-          points: { show: series.days.length <= 62, size: 5 },
-          value: (_u: uPlot, v: number | null) => (v === null ? "—" : String(v)),
-        })),
+        { label: "Day", value: (_u, v) => (v === null ? "" : isoDay(v)) },
+        ...order.map((i) => {
+          const s = SERIES[i] ?? SERIES[0];
+          return {
+            label: s.name,
+            stroke: s.color,
+            fill: s.color,
+            width: 0,
+            points: { show: false },
+            ...(bars ? { paths: bars } : {}),
+            value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) =>
+              idx === null ? "" : String(own[i]?.[idx] ?? 0),
+          };
+        }),
       ],
       axes: [
         {
+          space: 44,
           values: (_u, ticks) => ticks.map((t) => isoDay(t).slice(5)),
-          grid: { stroke: "#e5e7eb" },
+          grid: { show: false },
         },
-        {
-          size: 60,
-          grid: { stroke: "#e5e7eb" },
-          values: (_u, ticks) =>
-            ticks.map((t) => (t >= 1e6 ? `${t / 1e6}M` : t >= 1e3 ? `${t / 1e3}k` : String(t))),
-        },
+        { size: 56, grid: { stroke: "#eceff3" }, values: (_u, ticks) => ticks.map(compact) },
       ],
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] } },
-      cursor: { points: { size: 7 } },
-      legend: { show: true },
+      scales: {
+        x: {
+          time: true,
+          range: (_u, min, max) => [min - DAY / 2, max + DAY / 2],
+        },
+        y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] },
+      },
+      cursor: { points: { show: false } },
+      // The figure draws its own legend, in stacking order (bottom first).
+      legend: { show: false },
     };
-    const data: uPlot.AlignedData = [
-      series.days,
-      series.input,
-      series.output,
-      series.cacheRead,
-      series.cacheWrite,
-    ];
+    const data: uPlot.AlignedData = [series.days, ...order.map((i) => stacked[i] ?? [])];
     const plot = new uPlot(opts, data, el);
     const resize = new ResizeObserver(() => {
       plot.setSize({ width: Math.max(280, el.clientWidth), height: 260 });
@@ -119,6 +146,14 @@ function UsageChart({ series, label }: { series: Series; label: string }) {
     <figure class="chart" aria-labelledby="usage-chart-title">
       <figcaption id="usage-chart-title">{label}</figcaption>
       <div class="chart-box" ref={box} role="img" aria-label={label} />
+      <ul class="legend" aria-hidden="true">
+        {SERIES.map((s, i) => (
+          <li key={s.name}>
+            <span class={`swatch swatch-${i}`} />
+            {s.name}
+          </li>
+        ))}
+      </ul>
     </figure>
   );
 }
@@ -159,7 +194,7 @@ export function UsageView({ apiKey }: { apiKey: string }) {
       const [byKeyModel, byDayModel, keyList] = await Promise.all([
         usage(apiKey, { ...q, groupBy: "key,model" }),
         usage(apiKey, { ...q, groupBy: "day,model" }),
-        listKeys(apiKey),
+        listKeys(apiKey, true),
       ]);
       setKeys(keyList);
       setModels([...new Set(byKeyModel.map((r) => r.model ?? "").filter((m) => m !== ""))].sort());
@@ -268,11 +303,11 @@ export function UsageView({ apiKey }: { apiKey: string }) {
         )}
       </section>
       <section class="panel" aria-labelledby="usage-table-title">
-        <h2 id="usage-table-title">By key and model</h2>
+        <h2 id="usage-table-title">Requests and tokens by key and model</h2>
         {rows && rows.length === 0 && <p class="muted">No requests in this period.</p>}
         {rows && rows.length > 0 && (
           <div class="table-wrap">
-            <table aria-labelledby="usage-table-title">
+            <table aria-labelledby="usage-table-title" class="nowrap">
               <thead>
                 <tr>
                   <th scope="col">Key</th>
@@ -285,16 +320,16 @@ export function UsageView({ apiKey }: { apiKey: string }) {
                     Errors
                   </th>
                   <th scope="col" class="num">
-                    Input tokens
+                    Input
                   </th>
                   <th scope="col" class="num">
-                    Output tokens
+                    Output
                   </th>
                   <th scope="col" class="num">
-                    Cache read tokens
+                    Cache read
                   </th>
                   <th scope="col" class="num">
-                    Cache write tokens
+                    Cache write
                   </th>
                 </tr>
               </thead>
