@@ -234,7 +234,11 @@ describe("admin views", () => {
 
       // And by model.
       await page.getByRole("combobox", { name: "Model" }).selectOption(OTHER_MODEL);
-      const rows = await tableRows(page);
+      let rows = await tableRows(page);
+      for (let i = 0; i < 50 && rows.some((r) => r.model !== OTHER_MODEL); i++) {
+        await Bun.sleep(100);
+        rows = await tableRows(page);
+      }
       expect(rows).toEqual(forKey.filter((r) => r.model === OTHER_MODEL));
       expect(problems).toEqual([]);
       await close();

@@ -3,7 +3,7 @@
  * chart, filtered by key and model, and the usage table per key and model with
  * the numbers exactly as GET /admin/usage returns them.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import { listKeys, type UsageRow, usage, type VirtualKey } from "./admin-api";
 import { ApiError } from "./api";
@@ -177,8 +177,9 @@ export function UsageView({ apiKey }: { apiKey: string }) {
     to: today(),
   });
   const [keys, setKeys] = useState<VirtualKey[]>([]);
-  const [rows, setRows] = useState<UsageRow[] | null>(null);
-  const [days, setDays] = useState<UsageRow[]>([]);
+  // As the API answered; the model filter applies when rendering (the API filters by key only).
+  const [allRows, setRows] = useState<UsageRow[] | null>(null);
+  const [allDays, setDays] = useState<UsageRow[]>([]);
   const [models, setModels] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loadedAt, setLoadedAt] = useState(0);
@@ -198,9 +199,8 @@ export function UsageView({ apiKey }: { apiKey: string }) {
       ]);
       setKeys(keyList);
       setModels([...new Set(byKeyModel.map((r) => r.model ?? "").filter((m) => m !== ""))].sort());
-      const byModel = (r: UsageRow) => filters.model === "" || r.model === filters.model;
-      setRows(byKeyModel.filter(byModel));
-      setDays(byDayModel.filter(byModel));
+      setRows(byKeyModel);
+      setDays(byDayModel);
       setError(null);
       setLoadedAt(Date.now());
     } catch (err) {
@@ -210,10 +210,15 @@ export function UsageView({ apiKey }: { apiKey: string }) {
 
   useEffect(() => {
     void load();
-  }, [apiKey, filters]);
+  }, [apiKey, filters.keyId, filters.from, filters.to]);
 
   const names = new Map(keys.map((k) => [k.id, k.name]));
-  const series = daySeries(days, filters.from, filters.to);
+  const byModel = (r: UsageRow) => filters.model === "" || r.model === filters.model;
+  const rows = allRows?.filter(byModel) ?? null;
+  const series = useMemo(
+    () => daySeries(allDays.filter(byModel), filters.from, filters.to),
+    [allDays, filters.model, filters.from, filters.to],
+  );
   const total = (field: keyof Series) => (series[field] as number[]).reduce((a, b) => a + b, 0);
   const set = (field: keyof Filters) => (e: Event) =>
     setFilters({ ...filters, [field]: (e.currentTarget as HTMLInputElement).value });
