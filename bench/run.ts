@@ -17,13 +17,17 @@
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
+ *   --no-keys                skip the virtual-key scenario (bench/keys.ts: static vs virtual key, same gateway)
  *
  * Benchmarks are not tests: nothing here asserts a timing. The smoke run only
  * fails if a target errors.
  *
  * @module
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderKeysBench, renderKeysMicro, runKeysBench, runKeysMicro } from "./keys";
 import { runLoad } from "./load";
 import {
   cpuMs,
@@ -54,6 +58,7 @@ const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(","
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const out = flag("out") ?? (smoke ? "" : "bench/results.md");
+const withKeys = flag("no-keys") === undefined && !smoke;
 
 async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
   const port = freePort();
@@ -78,6 +83,7 @@ async function startGateway(emulatorUrl: string, transport: string): Promise<Pro
       AWS_ACCESS_KEY_ID: "AKIDBENCH",
       AWS_SECRET_ACCESS_KEY: "bench-secret",
       API_KEY: "",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "gw-bench-")),
     },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
@@ -213,8 +219,15 @@ async function main(): Promise<void> {
       portkeyRan: portkey !== undefined,
     });
     process.stdout.write(`\n${md.summary}\n`);
+    let keysMd = "";
+    if (withKeys) {
+      const keys = await runKeysBench({});
+      const micro = await runKeysMicro();
+      keysMd = `\n## Virtual keys: cost over a static key\n\nbench/keys.ts: one gateway, alternating rounds with the static API_KEY and a virtual key with an allow-list, rpm, tpm and a budget (median of 5 rounds each).\n\n${renderKeysBench(keys)}\n${renderKeysMicro(micro, keys)}`;
+      process.stdout.write(keysMd);
+    }
     if (out) {
-      await Bun.write(join(ROOT, out), md.full);
+      await Bun.write(join(ROOT, out), md.full + keysMd);
       process.stdout.write(`\nwrote ${out}\n`);
     }
   } finally {

@@ -224,6 +224,12 @@ export class PostgresStore implements Store {
     return out;
   }
 
+  async purgeExpiredResponses(now: number): Promise<number> {
+    const rows = await this.#sql`
+      DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ${now} RETURNING id`;
+    return rows.length;
+  }
+
   async close(): Promise<void> {
     await this.#sql.close({ timeout: 5 });
   }

@@ -249,6 +249,12 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  async purgeExpiredResponses(now: number): Promise<number> {
+    return this.#db.run("DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ?", [
+      now,
+    ]).changes;
+  }
+
   async close(): Promise<void> {
     this.#db.close();
   }

@@ -146,6 +146,8 @@ for (const engine of ["sqlite", "postgres"]) {
       expect((await s.responses.getResponse("resp_1"))?.response).toEqual({ id: "resp_1", v: 2 });
       await s.responses.putResponse({ ...r, id: "resp_old", expiresAt: 1 });
       expect(await s.responses.getResponse("resp_old")).toBeNull();
+      expect(await s.purgeExpiredResponses(1_800_000_000)).toBe(1);
+      expect(await s.purgeExpiredResponses(1_800_000_000)).toBe(0);
       expect(await s.responses.deleteResponse("resp_1")).toBe(true);
       expect(await s.responses.deleteResponse("resp_1")).toBe(false);
       expect(await s.responses.getResponse("resp_1")).toBeNull();
