@@ -188,9 +188,9 @@ export function UsageView({ apiKey }: { apiKey: string }) {
     try {
       const q = {
         ...(filters.keyId ? { keyId: filters.keyId } : {}),
-        // Whole UTC days, as unix seconds: from the first second of `from` to the last of `to`.
+        // Whole UTC days, as unix seconds: `from` inclusive, `to` exclusive (the day after `to`).
         from: String(dayStart(filters.from)),
-        to: String(dayStart(filters.to) + DAY - 1),
+        to: String(dayStart(filters.to) + DAY),
       };
       const [byKeyModel, byDayModel, keyList] = await Promise.all([
         usage(apiKey, { ...q, groupBy: "key,model" }),
