@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM = "/usr/bin/chromium";
 
 /** Screenshots land here (gitignored); CI keeps them as artifacts. */
 export const ARTIFACTS = join(import.meta.dir, "..", "..", "artifacts", "console");

@@ -414,7 +414,9 @@ export function ChatView(props: { apiKey: string; models: string[]; preferred: s
         >
           {turns.length === 0 && (
             <p class="empty muted">
-              Send a message to start. Answers stream in as Bedrock produces them.
+              {models.length === 0
+                ? "This key may use no chat model of this gateway."
+                : "Send a message to start. Answers stream in as Bedrock produces them."}
             </p>
           )}
           {turns.map((t) =>

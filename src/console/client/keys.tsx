@@ -284,8 +284,8 @@ export function KeysView({ apiKey }: { apiKey: string }) {
                     <td>{k.models && k.models.length > 0 ? k.models.join(", ") : "all"}</td>
                     <td class="num">{k.rpm ?? "—"}</td>
                     <td class="num">{k.tpm ?? "—"}</td>
-                    <td>{budgetText(k)}</td>
-                    <td>{formatDate(k.created_at)}</td>
+                    <td class="nowrap">{budgetText(k)}</td>
+                    <td class="nowrap">{formatDate(k.created_at)}</td>
                     <td>
                       {isRevoked(k) ? (
                         <span class="badge">revoked {formatDate(k.revoked_at)}</span>
