@@ -45,7 +45,9 @@ function SignIn({ onSession }: { onSession: (s: Session) => void }) {
       onSession(session);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
-        setError(`Invalid API key (401: ${err.message})`);
+        // The gateway's own words when they add something (e.g. "This API key has been revoked.").
+        const detail = /^invalid api key\.?$/i.test(err.message) ? "" : `: ${err.message}`;
+        setError(`Invalid API key (401)${detail}`);
       } else {
         setError(`Sign-in failed: ${err instanceof ApiError ? err.describe() : String(err)}`);
       }
