@@ -4,8 +4,16 @@
  * by role and accessible name, the contract outside browser tests rely on.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { type Browser, launchBrowser, screenshot, watchProblems } from "../support/browser";
+import {
+  ARTIFACTS,
+  type Browser,
+  launchBrowser,
+  screenshot,
+  watchProblems,
+} from "../support/browser";
 import { type Stack, startStack } from "../support/stack";
 
 const KEY = "console-test-key";
@@ -381,7 +389,7 @@ describe("playground", () => {
   );
 
   test(
-    "the request as curl runs as pasted; the SDK snippets name the same request",
+    "the request as curl and as openai JavaScript runs as pasted; the Python snippet is the same request",
     async () => {
       const { page, problems } = await signedIn();
       await page.getByRole("textbox", { name: "Message" }).fill("Snippet check");
@@ -413,9 +421,20 @@ describe("playground", () => {
       expect(py).toContain('"content": "Snippet check"');
       expect(py).toContain("stream=True");
       await page.getByRole("combobox", { name: "Snippet language" }).selectOption("javascript");
-      expect((await code.textContent()) ?? "").toContain(
-        `new OpenAI({ baseURL: "${stack.url}/v1" })`,
-      );
+      const js = (await code.textContent()) ?? "";
+      expect(js).toContain(`new OpenAI({ baseURL: "${stack.url}/v1" })`);
+      // The JavaScript runs as pasted, with the real openai package (a dev dependency here).
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const file = join(ARTIFACTS, "snippet.mjs");
+      await Bun.write(file, js);
+      const run = Bun.spawn([process.execPath, file], {
+        env: { ...process.env, OPENAI_API_KEY: KEY },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const printed = await new Response(run.stdout).text();
+      expect(await run.exited).toBe(0);
+      expect(printed).toBe("Hello from the Bedrock emulator. You said: Snippet check");
       expect(problems).toEqual([]);
       await page.close();
     },
