@@ -45,9 +45,18 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }): Pr
   };
 }
 
-/** Page errors and console errors seen on a page; tests assert it ends empty. */
+/**
+ * Page errors, console errors and warnings, and any request that leaves the
+ * page's own origin (the console fetches nothing from the network) seen on a
+ * page; tests assert it ends empty.
+ */
 export function watchProblems(page: Page): string[] {
   const problems: string[] = [];
+  page.on("request", (req) => {
+    const url = new URL(req.url());
+    const here = new URL(page.url() === "about:blank" ? req.url() : page.url());
+    if (url.origin !== here.origin) problems.push(`request elsewhere: ${req.url()}`);
+  });
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   page.on("console", (msg) => {
     if (msg.type() === "error" || msg.type() === "warning") {
