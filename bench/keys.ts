@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hono } from "hono";
+import { errorRendererFor } from "../src/app";
 import { Lifecycle } from "../src/lifecycle";
 import { createLogger } from "../src/log";
 import { gatewayAuth } from "../src/middleware/auth";
@@ -211,7 +212,7 @@ export async function runKeysMicro(iterations = 20_000): Promise<KeysMicroResult
       onFinished: (obs, error) => access.finish(obs, error),
     }),
   );
-  app.use(gatewayAuth({ apiKeys: [STATIC_KEY], access }));
+  app.use(gatewayAuth({ apiKeys: [STATIC_KEY], access, renderFor: errorRendererFor }));
   app.post("/v1/chat/completions", (c) => {
     const obs = (
       c as unknown as { var: { obs: import("../src/observability/request-obs").RequestObs } }

@@ -89,10 +89,16 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly #db: Database;
 
-  /** Opens (creating the directory and file if missing) and migrates. */
+  /**
+   * Opens (creating the directory and file if missing) and migrates.
+   * @param dataDir a directory, or ":memory:" for a private in-memory database (tests)
+   */
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, "gateway.sqlite");
+    if (dataDir === ":memory:") this.path = dataDir;
+    else {
+      mkdirSync(dataDir, { recursive: true });
+      this.path = join(dataDir, "gateway.sqlite");
+    }
     this.#db = new Database(this.path, { create: true, strict: true });
     this.#db.run("PRAGMA busy_timeout = 5000");
     this.#db.run("PRAGMA journal_mode = WAL");

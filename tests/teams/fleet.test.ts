@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, type Engine, startPostgres, startRedis } from "../support/engines";
+import { freePort } from "../support/process";
 import { MODEL, startTeamsStack, type TeamsStack } from "./helpers";
 
 let pg: Engine;
@@ -178,6 +179,21 @@ describe("Redis down", () => {
       ).toBe(true);
     } finally {
       await closed.stop();
+    }
+  });
+});
+
+describe("Redis unreachable at startup", () => {
+  test("the replica starts and serves (fail open: limits in-process)", async () => {
+    const dead = `redis://127.0.0.1:${freePort()}`;
+    const r = await startTeamsStack({ DATABASE_URL: dbUrl, REDIS_URL: dead, LOG_LEVEL: "error" });
+    try {
+      const k = await r.createKey({ name: "no-redis", rpm: 2 });
+      expect((await r.chatAs(k.key)).status).toBe(200);
+      expect((await r.chatAs(k.key)).status).toBe(200);
+      expect((await r.chatAs(k.key)).status).toBe(429);
+    } finally {
+      await r.stop();
     }
   });
 });
