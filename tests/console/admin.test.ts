@@ -132,11 +132,20 @@ describe("admin views", () => {
       await expect(page.getByRole("link", { name: "Usage" }).count()).resolves.toBe(1);
       await page.getByRole("link", { name: "Keys" }).click();
 
-      await page.getByRole("textbox", { name: "Name" }).fill("team-a");
-      await page.getByRole("textbox", { name: "Models" }).fill("us.anthropic.*, us.amazon.nova-*");
-      await page.getByRole("spinbutton", { name: "Requests per minute" }).fill("100");
-      await page.getByRole("spinbutton", { name: "Token budget" }).fill("100000");
-      await page.getByRole("button", { name: "Create" }).click();
+      // The form by keyboard alone: Tab from field to field, Enter submits.
+      await page.getByRole("textbox", { name: "Name" }).focus();
+      await page.keyboard.type("team-a");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("us.anthropic.*, us.amazon.nova-*");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("100");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("100000");
+      await expect(
+        page.getByRole("spinbutton", { name: "Token budget" }).inputValue(),
+      ).resolves.toBe("100000");
+      await page.keyboard.press("Enter");
 
       const shown = page.getByRole("region", { name: "New key for team-a" });
       await shown.waitFor();
