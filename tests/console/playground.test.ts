@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
   ARTIFACTS,
+  allProblems,
   type Browser,
   launchBrowser,
   screenshot,
@@ -173,7 +174,9 @@ describe("sign-in", () => {
       await expect(page.getByRole("combobox", { name: "Model" }).count()).resolves.toBe(0);
       await screenshot(page, "signin-invalid-key");
       // The browser reports the refused sign-in request itself; nothing else may go wrong.
-      expect(problems.filter((p) => !p.includes("status of 401"))).toEqual([]);
+      expect(
+        (await allProblems(page, problems)).filter((p) => !p.includes("status of 401")),
+      ).toEqual([]);
       await page.close();
     },
     T,
@@ -192,7 +195,7 @@ describe("sign-in", () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("textbox", { name: "API key" }).waitFor();
       expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -223,7 +226,7 @@ describe("playground", () => {
         .locator("option")
         .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
       expect(embOptions.sort()).toEqual(embedding.sort());
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -258,7 +261,7 @@ describe("playground", () => {
         inferenceConfig?: { temperature?: number };
       };
       expect(sent.inferenceConfig?.temperature).toBe(0.5);
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -295,7 +298,7 @@ describe("playground", () => {
       expect(sent.system?.[0]?.text).toBe("You are terse.");
       expect(sent.inferenceConfig?.maxTokens).toBe(2000);
       expect(JSON.stringify(sent.additionalModelRequestFields)).toContain("thinking");
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -317,7 +320,7 @@ describe("playground", () => {
         "The tool returned",
       );
       await expect(page.getByRole("alert").count()).resolves.toBe(0);
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -339,7 +342,9 @@ describe("playground", () => {
       const second = await lastAnswerDone(page);
       await expect(second.getByRole("alert").textContent()).resolves.toContain("429");
       await screenshot(page, "playground-error");
-      expect(problems.filter((p) => !p.includes("status of 429"))).toEqual([]);
+      expect(
+        (await allProblems(page, problems)).filter((p) => !p.includes("status of 429")),
+      ).toEqual([]);
       await page.close();
     },
     T,
@@ -363,7 +368,7 @@ describe("playground", () => {
       expect(stack.emu.stats.streamsCancelled).toBe(1);
       expect(await answer.getByTestId("answer").textContent()).toBe(after);
       await expect(page.getByRole("button", { name: "Stop" }).count()).resolves.toBe(0);
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -382,7 +387,7 @@ describe("playground", () => {
         "<img src=x id=injected>",
       );
       await expect(answer.locator("strong").textContent()).resolves.toBe("bold");
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -435,7 +440,7 @@ describe("playground", () => {
       const printed = await new Response(run.stdout).text();
       expect(await run.exited).toBe(0);
       expect(printed).toBe("Hello from the Bedrock emulator. You said: Snippet check");
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -453,7 +458,7 @@ describe("playground", () => {
       await page.getByRole("button", { name: "Embed" }).click();
       await page.getByText("1024 dimensions").waitFor();
       await screenshot(page, "embeddings");
-      expect(problems).toEqual([]);
+      expect(await allProblems(page, problems)).toEqual([]);
       await page.close();
     },
     T,
@@ -478,7 +483,7 @@ describe("playground", () => {
         );
         expect(overflow).toBe(0);
         await screenshot(page, "phone-playground");
-        expect(problems).toEqual([]);
+        expect(await allProblems(page, problems)).toEqual([]);
       } finally {
         await phone.close();
       }

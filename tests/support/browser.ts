@@ -45,18 +45,9 @@ export async function launchBrowser(viewport = { width: 1280, height: 800 }): Pr
   };
 }
 
-/**
- * Page errors, console errors and warnings, and any request that leaves the
- * page's own origin (the console fetches nothing from the network) seen on a
- * page; tests assert it ends empty.
- */
+/** Page errors and console errors and warnings seen on a page, as they happen. */
 export function watchProblems(page: Page): string[] {
   const problems: string[] = [];
-  page.on("request", (req) => {
-    const url = new URL(req.url());
-    const here = new URL(page.url() === "about:blank" ? req.url() : page.url());
-    if (url.origin !== here.origin) problems.push(`request elsewhere: ${req.url()}`);
-  });
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   page.on("console", (msg) => {
     if (msg.type() === "error" || msg.type() === "warning") {
@@ -64,6 +55,19 @@ export function watchProblems(page: Page): string[] {
     }
   });
   return problems;
+}
+
+/**
+ * The problems seen so far plus every resource the page loaded from another
+ * origin than its own (the console fetches nothing from the network). Read
+ * from the page's resource timing rather than by listening to network events,
+ * which makes playwright-core under Bun trip over its own response objects.
+ */
+export async function allProblems(page: Page, problems: string[]): Promise<string[]> {
+  const elsewhere = (await page.evaluate(
+    "performance.getEntriesByType('resource').map((e) => e.name).filter((n) => new URL(n).origin !== location.origin)",
+  )) as string[];
+  return [...problems, ...elsewhere.map((url) => `request elsewhere: ${url}`)];
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

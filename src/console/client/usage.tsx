@@ -183,20 +183,30 @@ export function UsageView({ apiKey }: { apiKey: string }) {
   const [models, setModels] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loadedAt, setLoadedAt] = useState(0);
+  // Only the latest load may show: an earlier one that answers late is dropped.
+  const latest = useRef(0);
 
   async function load() {
+    const seq = ++latest.current;
+    const start = dayStart(filters.from);
+    const end = dayStart(filters.to);
+    if (Number.isNaN(start) || Number.isNaN(end) || start > end) {
+      setError("Pick a date range: From on or before To.");
+      return;
+    }
     try {
       const q = {
         ...(filters.keyId ? { keyId: filters.keyId } : {}),
         // Whole UTC days, as unix seconds: `from` inclusive, `to` exclusive (the day after `to`).
-        from: String(dayStart(filters.from)),
-        to: String(dayStart(filters.to) + DAY),
+        from: String(start),
+        to: String(end + DAY),
       };
       const [byKeyModel, byDayModel, keyList] = await Promise.all([
         usage(apiKey, { ...q, groupBy: "key,model" }),
         usage(apiKey, { ...q, groupBy: "day,model" }),
         listKeys(apiKey, true),
       ]);
+      if (seq !== latest.current) return;
       setKeys(keyList);
       setModels([...new Set(byKeyModel.map((r) => r.model ?? "").filter((m) => m !== ""))].sort());
       setRows(byKeyModel);
@@ -204,7 +214,7 @@ export function UsageView({ apiKey }: { apiKey: string }) {
       setError(null);
       setLoadedAt(Date.now());
     } catch (err) {
-      setError(describe(err));
+      if (seq === latest.current) setError(describe(err));
     }
   }
 
