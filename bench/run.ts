@@ -14,6 +14,9 @@
  *   --duration=MS            measured time per cell (default 3000), after --warmup=MS (default 500)
  *   --modes=nonstream,stream20,stream200   --concurrency=1,32,256
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
+ *   --surfaces=chat,anthropic  gateway APIs to drive: /v1/chat/completions (Converse) and
+ *                            /v1/messages (Claude natively, InvokeModel); anthropic runs on the
+ *                            first transport only (InvokeModel has one transport)
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
@@ -39,7 +42,7 @@ import {
   statusMiB,
 } from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
-import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
+import { anthropicSpec, floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -55,6 +58,7 @@ const warmupMs = Number(flag("warmup") ?? (smoke ? 100 : 500));
 const modes = (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES)) as Mode[];
 const concurrencies = (flag("concurrency") ?? (smoke ? "32" : "1,32,256")).split(",").map(Number);
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
+const surfaces = (flag("surfaces") ?? "chat,anthropic").split(",");
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const out = flag("out") ?? (smoke ? "" : "bench/results.md");
@@ -188,7 +192,13 @@ async function main(): Promise<void> {
           row.push(await measure("passthrough", passthrough, emu, spec, mode, c));
         }
         for (const [t, gw] of gateways) {
-          row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+          if (surfaces.includes("chat"))
+            row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+        }
+        const first = gateways.values().next().value;
+        if (first && surfaces.includes("anthropic")) {
+          const spec = anthropicSpec(first.url, mode);
+          row.push(await measure("gateway:anthropic", first, emu, spec, mode, c));
         }
         if (portkey) {
           row.push(

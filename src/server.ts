@@ -6,9 +6,10 @@
 import type { Server } from "bun";
 import { createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
+import { SignedNativeInvoker } from "./bedrock/native-invoke";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
-import { countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
+import { countingInvoker, countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
 import type { Config } from "./config";
 import { currentFetchCap } from "./fetch-capacity";
 import { type DrainResult, Lifecycle } from "./lifecycle";
@@ -119,6 +120,13 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
             overrides.endpoint ? { endpoint: overrides.endpoint } : {},
           )
         : new SdkBedrockRuntime(runtimeClient),
+      upstream,
+    ),
+    native: countingInvoker(
+      new SignedNativeInvoker(runtimeClient, {
+        maxAttempts: config.maxAttempts,
+        ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
+      }),
       upstream,
     ),
     models,
