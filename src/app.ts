@@ -25,6 +25,8 @@ import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
+import { responsesRoute } from "./surfaces/openai-responses/route";
+import type { ResponseStore } from "./surfaces/openai-responses/store";
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +43,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
   limiter?: ConcurrencyLimiter;
+  /** Stored responses for /v1/responses; an in-process store when absent. */
+  responseStore?: ResponseStore;
 }
 
 export interface AppEnv {
@@ -86,6 +90,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.route("/", chatRoute(deps));
   api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
+  api.route("/", responsesRoute(deps));
 
   app.route("/v1", api);
   app.route("/api/v1", api);

@@ -96,6 +96,9 @@ const schema = z.object({
   IMAGE_FETCH_ALLOW_PRIVATE: bool(false),
   IMAGE_FETCH_ALLOW_HOSTS: csv,
   EMBEDDING_CONCURRENCY: int(8, 1, 256),
+  RESPONSES_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  RESPONSES_STORE_TTL_SECONDS: int(30 * 86_400, 0, 10 * 365 * 86_400),
+  BEDROCK_OPENAI_MODELS: z.string().default("openai.gpt-5*"),
 });
 
 export interface Config {
@@ -154,6 +157,18 @@ export interface Config {
   imageFetchAllowHosts: string[];
   /** Bedrock InvokeModel calls one embeddings request runs at once. */
   embeddingConcurrency: number;
+  /**
+   * Secret that seals the Responses API's `reasoning.encrypted_content`. Every
+   * replica of a fleet must share it; undefined = a random one per process.
+   */
+  responsesSecret?: string;
+  /** How long stored responses are kept; 0 = until deleted. */
+  responsesStoreTtlSeconds: number;
+  /**
+   * Model ids (`*` wildcards) served only by Bedrock's OpenAI-compatible
+   * endpoint (`/openai/v1`); /v1/responses and /v1/chat/completions pass them through.
+   */
+  bedrockOpenAiModels: string[];
 }
 
 /** Thrown when the environment is invalid; the message lists every problem. */
@@ -218,6 +233,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
     imageFetchAllowHosts: e.IMAGE_FETCH_ALLOW_HOSTS.map((h) => h.toLowerCase()),
     embeddingConcurrency: e.EMBEDDING_CONCURRENCY,
+    ...(e.RESPONSES_SECRET ? { responsesSecret: e.RESPONSES_SECRET } : {}),
+    responsesStoreTtlSeconds: e.RESPONSES_STORE_TTL_SECONDS,
+    bedrockOpenAiModels: e.BEDROCK_OPENAI_MODELS.split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
   };
 }
 

@@ -36,6 +36,12 @@ export interface SseOptions {
   shutdown?: AbortSignal;
   /** Called once, when the stream ends for any reason. */
   onEnd?: (outcome: { error?: GatewayError; cancelled: boolean }) => void;
+  /**
+   * Named events (`event: <type>` + `data:`, the Responses API's framing): each
+   * object's `type` names its event, no `[DONE]` at the end, and a failure is
+   * written as the object this returns (the surface's own error event).
+   */
+  named?: { error: (error: GatewayError) => { type: string } };
 }
 
 const encoder = new TextEncoder();
@@ -53,6 +59,15 @@ function sseFrames(batch: readonly unknown[]): Uint8Array {
   if (batch.length === 1) return sseFrame(batch[0]);
   let text = "";
   for (const data of batch) text += `data: ${JSON.stringify(data)}\n\n`;
+  return encoder.encode(text);
+}
+
+/** Named-event frames (`event: type\ndata: json`) of one batch. */
+function namedFrames(batch: readonly unknown[]): Uint8Array {
+  let text = "";
+  for (const data of batch) {
+    text += `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
+  }
   return encoder.encode(text);
 }
 
@@ -158,16 +173,19 @@ export function toSseStream<T>(
       quietSince = lastEvent;
       if (result.done) {
         stopTimer();
-        controller.enqueue(DONE);
+        if (!opts.named) controller.enqueue(DONE);
         controller.close();
         end({ cancelled: false });
         return;
       }
-      if (result.value.length > 0) controller.enqueue(sseFrames(result.value));
+      if (result.value.length > 0)
+        controller.enqueue(opts.named ? namedFrames(result.value) : sseFrames(result.value));
     } catch (err) {
       stopTimer();
       const error = toGatewayError(err);
-      controller.enqueue(sseFrame(error.toBody()));
+      controller.enqueue(
+        opts.named ? namedFrames([opts.named.error(error)]) : sseFrame(error.toBody()),
+      );
       controller.close();
       end({ error, cancelled: false });
     }

@@ -1,0 +1,471 @@
+/**
+ * The gateway's stream deltas → Responses stream events and the Response
+ * object. A synchronous state machine: one delta batch in, the events it makes
+ * out; the same machine builds the non-stream Response (fed the whole answer
+ * at once), so both shapes always agree.
+ *
+ * Rules it enforces (what the openai SDK, the Agents SDK and Codex check):
+ * - `response.created` then `response.in_progress` first; `sequence_number`
+ *   strictly increasing from 0;
+ * - one output item open at a time, indexes appended in order, every item with
+ *   a non-empty id (and `call_id` for calls), each closed with its `.done`
+ *   events before the next opens;
+ * - exactly one terminal event: `response.completed`, `response.incomplete`
+ *   (max_output_tokens / content_filter) or, on a failure, an `error` event
+ *   (never a quiet end: the SDK's finalResponse() resolves without one).
+ *
+ * @module
+ */
+import type { ChatMessage } from "../../chat/schema";
+import type { ChatCompletionChunk, ThinkingBlock, Usage } from "../../chat/types";
+import type { GatewayError } from "../../errors";
+import type { ToolNames } from "./decode";
+import type { ReasoningSealer } from "./seal";
+
+export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
+
+export interface ResponseUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number; cache_write_tokens?: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export type OutputItem =
+  | {
+      type: "reasoning";
+      id: string;
+      summary: Array<{ type: "summary_text"; text: string }>;
+      encrypted_content?: string;
+      status?: "completed";
+    }
+  | {
+      type: "message";
+      id: string;
+      role: "assistant";
+      status: "in_progress" | "completed" | "incomplete";
+      content: Array<{ type: "output_text"; text: string; annotations: []; logprobs: [] }>;
+    }
+  | {
+      type: "function_call";
+      id: string;
+      call_id: string;
+      name: string;
+      namespace?: string;
+      arguments: string;
+      status: "in_progress" | "completed";
+    }
+  | {
+      type: "custom_tool_call";
+      id: string;
+      call_id: string;
+      name: string;
+      namespace?: string;
+      input: string;
+      status?: "in_progress" | "completed";
+    };
+
+/** The Response object; `settings` echoes the request's own fields. */
+export interface ResponseObject {
+  id: string;
+  object: "response";
+  created_at: number;
+  status: ResponseStatus;
+  completed_at?: number | null;
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: "max_output_tokens" | "content_filter" } | null;
+  model: string;
+  output: OutputItem[];
+  usage: ResponseUsage | null;
+  [setting: string]: unknown;
+}
+
+export type ResponseEvent = { type: string; sequence_number: number; [k: string]: unknown };
+
+function randomId(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return prefix + Buffer.from(bytes).toString("hex");
+}
+
+export const newResponseId = () => randomId("resp_");
+
+export interface EncoderOptions {
+  id: string;
+  createdAt: number;
+  model: string;
+  /** Echoed request settings (instructions, tools, tool_choice, temperature …). */
+  settings: Record<string, unknown>;
+  tools: ToolNames;
+  sealer: ReasoningSealer;
+  /** include: ["reasoning.encrypted_content"] */
+  includeEncrypted: boolean;
+}
+
+type OpenItem =
+  | {
+      kind: "reasoning";
+      index: number;
+      item: Extract<OutputItem, { type: "reasoning" }>;
+      text: string;
+      blocks: ThinkingBlock[];
+      partOpen: boolean;
+    }
+  | { kind: "message"; index: number; item: Extract<OutputItem, { type: "message" }>; text: string }
+  | {
+      kind: "call";
+      index: number;
+      item: Extract<OutputItem, { type: "function_call" | "custom_tool_call" }>;
+      args: string;
+      tool: number;
+    };
+
+export class ResponseEncoder {
+  #seq = 0;
+  readonly response: ResponseObject;
+  #open: OpenItem | undefined;
+  /** Thinking blocks of the whole answer, in order (for stored conversations). */
+  readonly #thinking: ThinkingBlock[] = [];
+  #finish: string | null = null;
+  #done = false;
+
+  constructor(private readonly opts: EncoderOptions) {
+    this.response = {
+      id: opts.id,
+      object: "response",
+      created_at: opts.createdAt,
+      status: "in_progress",
+      background: false,
+      error: null,
+      incomplete_details: null,
+      model: opts.model,
+      output: [],
+      usage: null,
+      ...opts.settings,
+    };
+  }
+
+  /** True once a terminal event was produced. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  #ev(type: string, fields: Record<string, unknown>, out: ResponseEvent[]): void {
+    out.push({ type, sequence_number: this.#seq++, ...fields });
+  }
+
+  #snapshot(): ResponseObject {
+    return structuredClone(this.response);
+  }
+
+  /** The first two events. */
+  start(out: ResponseEvent[]): void {
+    this.#ev("response.created", { response: this.#snapshot() }, out);
+    this.#ev("response.in_progress", { response: this.#snapshot() }, out);
+  }
+
+  /** One chunk of the gateway's chat-shaped stream. */
+  push(chunk: ChatCompletionChunk, out: ResponseEvent[]): void {
+    const choice = chunk.choices[0];
+    if (choice) {
+      const d = choice.delta;
+      if (d.reasoning_content) this.#reasoningText(d.reasoning_content, out);
+      if (d.thinking_blocks) this.#reasoningBlocks(d.thinking_blocks, out);
+      if (d.content) this.#text(d.content, out);
+      if (d.tool_calls) {
+        for (const tc of d.tool_calls) this.#toolDelta(tc, out);
+      }
+      if (choice.finish_reason) this.#finish = choice.finish_reason;
+    }
+    if (chunk.usage) this.#complete(chunk.usage, out);
+  }
+
+  // ---- items ----
+
+  #close(out: ResponseEvent[]): void {
+    const o = this.#open;
+    if (!o) return;
+    this.#open = undefined;
+    const base = { item_id: o.item.id, output_index: o.index };
+    if (o.kind === "reasoning") {
+      if (o.partOpen) {
+        this.#ev(
+          "response.reasoning_summary_text.done",
+          { ...base, summary_index: 0, text: o.text },
+          out,
+        );
+        this.#ev(
+          "response.reasoning_summary_part.done",
+          { ...base, summary_index: 0, part: { type: "summary_text", text: o.text } },
+          out,
+        );
+        o.item.summary = [{ type: "summary_text", text: o.text }];
+      }
+      if (o.blocks.length > 0 && this.opts.includeEncrypted) {
+        o.item.encrypted_content = this.opts.sealer.seal(o.blocks);
+      }
+    } else if (o.kind === "message") {
+      const part = {
+        type: "output_text" as const,
+        text: o.text,
+        annotations: [] as [],
+        logprobs: [] as [],
+      };
+      this.#ev(
+        "response.output_text.done",
+        { ...base, content_index: 0, text: o.text, logprobs: [] },
+        out,
+      );
+      this.#ev("response.content_part.done", { ...base, content_index: 0, part }, out);
+      o.item.content = [part];
+      o.item.status = "completed";
+    } else if (o.item.type === "function_call") {
+      o.item.arguments = o.args;
+      o.item.status = "completed";
+      this.#ev(
+        "response.function_call_arguments.done",
+        { ...base, name: o.item.name, arguments: o.args },
+        out,
+      );
+    } else {
+      const input = customInput(o.args);
+      o.item.input = input;
+      o.item.status = "completed";
+      if (input !== "")
+        this.#ev("response.custom_tool_call_input.delta", { ...base, delta: input }, out);
+      this.#ev("response.custom_tool_call_input.done", { ...base, input }, out);
+    }
+    this.response.output[o.index] = o.item;
+    this.#ev(
+      "response.output_item.done",
+      { output_index: o.index, item: structuredClone(o.item) },
+      out,
+    );
+  }
+
+  #add(item: OutputItem, out: ResponseEvent[]): number {
+    const index = this.response.output.length;
+    this.response.output.push(item);
+    this.#ev(
+      "response.output_item.added",
+      { output_index: index, item: structuredClone(item) },
+      out,
+    );
+    return index;
+  }
+
+  #reasoningItem(out: ResponseEvent[]): Extract<OpenItem, { kind: "reasoning" }> {
+    if (this.#open?.kind === "reasoning") return this.#open;
+    this.#close(out);
+    const item: Extract<OutputItem, { type: "reasoning" }> = {
+      type: "reasoning",
+      id: randomId("rs_"),
+      summary: [],
+    };
+    const index = this.#add(item, out);
+    const o = { kind: "reasoning" as const, index, item, text: "", blocks: [], partOpen: false };
+    this.#open = o;
+    return o;
+  }
+
+  #reasoningText(delta: string, out: ResponseEvent[]): void {
+    const o = this.#reasoningItem(out);
+    const base = { item_id: o.item.id, output_index: o.index, summary_index: 0 };
+    if (!o.partOpen) {
+      o.partOpen = true;
+      this.#ev(
+        "response.reasoning_summary_part.added",
+        { ...base, part: { type: "summary_text", text: "" } },
+        out,
+      );
+    }
+    o.text += delta;
+    this.#ev("response.reasoning_summary_text.delta", { ...base, delta }, out);
+  }
+
+  #reasoningBlocks(blocks: ThinkingBlock[], out: ResponseEvent[]): void {
+    const o = this.#reasoningItem(out);
+    o.blocks.push(...blocks);
+    this.#thinking.push(...blocks);
+  }
+
+  #text(delta: string, out: ResponseEvent[]): void {
+    let o = this.#open;
+    if (o?.kind !== "message") {
+      this.#close(out);
+      const item: Extract<OutputItem, { type: "message" }> = {
+        type: "message",
+        id: randomId("msg_"),
+        role: "assistant",
+        status: "in_progress",
+        content: [],
+      };
+      const index = this.#add(item, out);
+      o = { kind: "message", index, item, text: "" };
+      this.#open = o;
+      this.#ev(
+        "response.content_part.added",
+        {
+          item_id: item.id,
+          output_index: index,
+          content_index: 0,
+          part: { type: "output_text", text: "", annotations: [], logprobs: [] },
+        },
+        out,
+      );
+    }
+    o.text += delta;
+    this.#ev(
+      "response.output_text.delta",
+      { item_id: o.item.id, output_index: o.index, content_index: 0, delta, logprobs: [] },
+      out,
+    );
+  }
+
+  #toolDelta(
+    tc: NonNullable<ChatCompletionChunk["choices"][number]["delta"]["tool_calls"]>[number],
+    out: ResponseEvent[],
+  ): void {
+    let o = this.#open;
+    if (tc.id !== undefined || o?.kind !== "call" || o.tool !== tc.index) {
+      this.#close(out);
+      const target = this.opts.tools.target(tc.function.name ?? "");
+      const ns = target.namespace ? { namespace: target.namespace } : {};
+      const item: Extract<OutputItem, { type: "function_call" | "custom_tool_call" }> =
+        target.kind === "custom"
+          ? {
+              type: "custom_tool_call",
+              id: randomId("ctc_"),
+              call_id: tc.id ?? randomId("call_"),
+              name: target.name,
+              ...ns,
+              input: "",
+              status: "in_progress",
+            }
+          : {
+              type: "function_call",
+              id: randomId("fc_"),
+              call_id: tc.id ?? randomId("call_"),
+              name: target.name,
+              ...ns,
+              arguments: "",
+              status: "in_progress",
+            };
+      const index = this.#add(item, out);
+      o = { kind: "call", index, item, args: "", tool: tc.index };
+      this.#open = o;
+    }
+    const delta = tc.function.arguments;
+    if (delta) {
+      o.args += delta;
+      if (o.item.type === "function_call") {
+        this.#ev(
+          "response.function_call_arguments.delta",
+          { item_id: o.item.id, output_index: o.index, delta },
+          out,
+        );
+      }
+    }
+  }
+
+  // ---- terminal ----
+
+  #complete(usage: Usage, out: ResponseEvent[]): void {
+    if (this.#done) return;
+    this.#close(out);
+    this.response.usage = toResponseUsage(usage);
+    const reason =
+      this.#finish === "length"
+        ? "max_output_tokens"
+        : this.#finish === "content_filter"
+          ? "content_filter"
+          : undefined;
+    for (const item of this.response.output) {
+      if (item.type === "message" && reason) item.status = "incomplete";
+    }
+    this.response.status = reason ? "incomplete" : "completed";
+    this.response.incomplete_details = reason ? { reason } : null;
+    this.response.completed_at = reason ? null : Math.floor(Date.now() / 1000);
+    this.#done = true;
+    this.#ev(
+      reason ? "response.incomplete" : "response.completed",
+      { response: this.#snapshot() },
+      out,
+    );
+  }
+
+  /** A failure after the stream began: the `error` event (the one terminal event). */
+  fail(error: GatewayError): ResponseEvent {
+    this.#done = true;
+    this.response.status = "failed";
+    this.response.error = { code: error.code ?? error.type, message: error.message };
+    return {
+      type: "error",
+      sequence_number: this.#seq++,
+      code: error.code ?? error.type,
+      message: error.message,
+      param: error.param,
+    };
+  }
+
+  /** The assistant turn of this response, as history for previous_response_id. */
+  assistantTurn(): ChatMessage {
+    let text = "";
+    const calls: Array<{
+      id: string;
+      type: "function";
+      function: { name: string; arguments: string };
+    }> = [];
+    for (const item of this.response.output) {
+      if (item.type === "message") text += item.content.map((p) => p.text).join("");
+      else if (item.type === "function_call" || item.type === "custom_tool_call") {
+        calls.push({
+          id: item.call_id,
+          type: "function",
+          function: {
+            name: this.opts.tools.bedrockName(item.name, item.namespace),
+            arguments:
+              item.type === "function_call"
+                ? item.arguments
+                : JSON.stringify({ input: item.input }),
+          },
+        });
+      }
+    }
+    return {
+      role: "assistant",
+      content: text === "" ? null : text,
+      ...(calls.length > 0 ? { tool_calls: calls } : {}),
+      ...(this.#thinking.length > 0 ? { thinking_blocks: [...this.#thinking] } : {}),
+    };
+  }
+}
+
+/** A custom tool's `{"input": "…"}` arguments → its raw input (the raw text if not that shape). */
+function customInput(args: string): string {
+  try {
+    const parsed = JSON.parse(args) as unknown;
+    if (typeof parsed === "object" && parsed !== null && "input" in parsed) {
+      const v = (parsed as { input: unknown }).input;
+      return typeof v === "string" ? v : JSON.stringify(v);
+    }
+  } catch {
+    // Not JSON: the model wrote the raw input itself.
+  }
+  return args;
+}
+
+export function toResponseUsage(u: Usage): ResponseUsage {
+  return {
+    input_tokens: u.prompt_tokens,
+    input_tokens_details: {
+      cached_tokens: u.prompt_tokens_details.cached_tokens,
+      ...(u.prompt_tokens_details.cache_write_tokens !== undefined
+        ? { cache_write_tokens: u.prompt_tokens_details.cache_write_tokens }
+        : {}),
+    },
+    output_tokens: u.completion_tokens,
+    output_tokens_details: { reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0 },
+    total_tokens: u.total_tokens,
+  };
+}
