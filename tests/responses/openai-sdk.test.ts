@@ -521,7 +521,7 @@ describe("stored responses", () => {
   test("store: false responses are not kept", async () => {
     stack.emu.enqueue({ reply: { content: [{ text: "forget me" }] } });
     const r = await client.responses.create({ model: MODEL, input: "x", store: false });
-    expect(r.store).toBe(false);
+    expect((r as unknown as { store: boolean }).store).toBe(false);
     expect(await client.responses.retrieve(r.id).catch((e: unknown) => e)).toBeInstanceOf(
       OpenAI.NotFoundError,
     );
