@@ -250,7 +250,7 @@ describe("tools", () => {
     );
     const done = events[events.length - 1];
     expect(done?.event).toBe("response.completed");
-    expect((done?.data.response as { output: unknown[] }).output[0]).toMatchObject({
+    expect((done?.data.response as { output: unknown[] } | undefined)?.output[0]).toMatchObject({
       type: "custom_tool_call",
       input: patch,
     });
