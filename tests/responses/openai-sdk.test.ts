@@ -358,7 +358,7 @@ describe("streaming", () => {
     expect(last?.event).toBe("error");
     expect(last?.data.message).toBe("The model failed while streaming the response.");
     expect(events.some((e) => e.event === "response.completed")).toBe(false);
-    events.forEach((e, i) => expect(e.data.sequence_number).toBe(i));
+    expect(events.map((e) => e.data.sequence_number)).toEqual(events.map((_, i) => i));
 
     stack.emu.enqueue({
       reply: { content: [{ text: "partial answer that fails" }] },
