@@ -25,8 +25,8 @@ import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
+import type { Store } from "./state/types";
 import { responsesRoute } from "./surfaces/openai-responses/route";
-import type { ResponseStore } from "./surfaces/openai-responses/store";
 
 export interface AppDeps {
   config: Config;
@@ -43,8 +43,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
   limiter?: ConcurrencyLimiter;
-  /** Stored responses for /v1/responses; an in-process store when absent. */
-  responseStore?: ResponseStore;
+  /** Persistent state (src/state/): keys, usage, and `store.responses` for the Responses API. */
+  store: Store;
 }
 
 export interface AppEnv {

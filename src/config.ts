@@ -99,6 +99,22 @@ const schema = z.object({
   RESPONSES_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   RESPONSES_STORE_TTL_SECONDS: int(30 * 86_400, 0, 10 * 365 * 86_400),
   BEDROCK_OPENAI_MODELS: z.string().default("openai.gpt-5*"),
+  // State (src/state/): SQLite under DATA_DIR unless DATABASE_URL names a PostgreSQL database.
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected postgres://user:password@host:port/database")
+    .optional(),
+  DATABASE_POOL_SIZE: int(10, 1, 1000),
+  REDIS_URL: z
+    .string()
+    .regex(/^(redis|rediss|valkey|valkeys):\/\//, "expected redis://host:port or rediss://…")
+    .optional(),
+  ADMIN_API_KEY: z.string().min(16, "use at least 16 characters").optional(),
+  // Redis unreachable: "open" keeps serving with per-replica limits, "closed" answers 503.
+  RATE_LIMIT_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
+  USAGE_FLUSH_MS: int(1_000, 50, 60_000),
+  KEY_REFRESH_MS: int(1_000, 50, 60_000),
 });
 
 export interface Config {
@@ -169,6 +185,22 @@ export interface Config {
    * endpoint (`/openai/v1`); /v1/responses and /v1/chat/completions pass them through.
    */
   bedrockOpenAiModels: string[];
+  /** Directory of the SQLite store (created if missing); unused with databaseUrl. */
+  dataDir: string;
+  /** PostgreSQL URL: keys, usage and stored responses live there instead of SQLite. */
+  databaseUrl?: string;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
+  /** Redis/Valkey URL: shared rate-limit counters and key-change propagation. */
+  redisUrl?: string;
+  /** Enables /admin (virtual keys, usage); undefined → every /admin path is 404. */
+  adminApiKey?: string;
+  /** What rate limiting does while Redis is unreachable. */
+  rateLimitFailMode: "open" | "closed";
+  /** How often buffered usage is written to the store. */
+  usageFlushMs: number;
+  /** How often the key cache and budget totals are re-read from the store. */
+  keyRefreshMs: number;
 }
 
 /** Thrown when the environment is invalid; the message lists every problem. */
@@ -238,6 +270,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bedrockOpenAiModels: e.BEDROCK_OPENAI_MODELS.split(",")
       .map((s) => s.trim())
       .filter((s) => s !== ""),
+    dataDir: e.DATA_DIR,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.ADMIN_API_KEY ? { adminApiKey: e.ADMIN_API_KEY } : {}),
+    rateLimitFailMode: e.RATE_LIMIT_FAIL_MODE,
+    usageFlushMs: e.USAGE_FLUSH_MS,
+    keyRefreshMs: e.KEY_REFRESH_MS,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from "./config";
 import { type Gateway, startGateway } from "./server";
+import { StoreUnavailableError } from "./state";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -56,7 +57,16 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 
   // Resolves once the model catalog loaded (or could not yet: it retries in the background).
-  gw = await startGateway(config);
+  try {
+    gw = await startGateway(config);
+  } catch (err) {
+    // Documented: the gateway does not start without its store (keys could not be checked).
+    if (err instanceof StoreUnavailableError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
   const { logger } = gw.deps;
   logger.info("gateway listening", {
     url: gw.url,

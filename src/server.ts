@@ -15,6 +15,8 @@ import { ConcurrencyLimiter } from "./middleware/concurrency";
 import { ModelCatalog } from "./models/catalog";
 import { CatalogModelResolver } from "./models/resolver";
 import { GatewayMetrics } from "./observability/metrics";
+import { openStore } from "./state";
+import type { Store } from "./state/types";
 
 /**
  * How long startup waits for the first catalog load. The server already
@@ -27,6 +29,8 @@ export interface GatewayOverrides {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   logger?: Logger;
+  /** An already open store (else opened from config). */
+  store?: Store;
 }
 
 export interface Gateway {
@@ -44,7 +48,7 @@ export interface Gateway {
 }
 
 /** Builds the production dependencies from config. */
-export function buildDeps(config: Config, overrides: GatewayOverrides = {}): AppDeps {
+export function buildDeps(config: Config, store: Store, overrides: GatewayOverrides = {}): AppDeps {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const runtimeClient = createRuntimeClient({
     region: config.region,
@@ -89,6 +93,7 @@ export function buildDeps(config: Config, overrides: GatewayOverrides = {}): App
         : new SdkBedrockRuntime(runtimeClient),
     models,
     catalog,
+    store,
   };
 }
 
@@ -102,7 +107,11 @@ export async function startGateway(
   config: Config,
   overrides: GatewayOverrides = {},
 ): Promise<Gateway> {
-  const deps = buildDeps(config, overrides);
+  // Before listening: a database that cannot be reached is a clear startup error (StoreUnavailableError).
+  // SQLite opens synchronously, so the server below listens at once as before.
+  const opened = overrides.store ?? openStore(config);
+  const store = opened instanceof Promise ? await opened : opened;
+  const deps = buildDeps(config, store, overrides);
   const lifecycle = deps.lifecycle ?? new Lifecycle();
   deps.lifecycle = lifecycle;
   // /health says "starting" until the first catalog load has succeeded, failed or timed out,
@@ -125,14 +134,16 @@ export async function startGateway(
     server,
     url: `http://${host}:${server.port}`,
     deps,
-    stop: () => {
+    stop: async () => {
       deps.catalog.stop();
-      return server.stop(true);
+      await server.stop(true);
+      await store.close();
     },
     shutdown: async () => {
       const result = await lifecycle.drain(config.shutdownDrainMs);
       deps.catalog.stop();
       await server.stop(true);
+      await store.close();
       return result;
     },
   };

@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config";
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { createLogger } from "../../src/log";
 import { type Gateway, startGateway } from "../../src/server";
-import { EMU_CREDENTIALS } from "../support/stack";
+import { EMU_CREDENTIALS, tempDataDir } from "../support/stack";
 
 export const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 export const API_KEY = "sk-ops-test-key-7f3a9c";
@@ -28,6 +28,7 @@ export async function startOpsStack(env: Record<string, string> = {}): Promise<O
     AWS_MAX_ATTEMPTS: "1",
     API_KEY,
     LOG_LEVEL: "info",
+    DATA_DIR: tempDataDir(),
     ...env,
   });
   const lines: string[] = [];

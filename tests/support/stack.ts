@@ -3,6 +3,9 @@
  * loopback ports, for integration tests that go over real HTTP through the
  * real AWS SDK.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Config, loadConfig } from "../../src/config";
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { silentLogger } from "../../src/log";
@@ -19,6 +22,11 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** A fresh DATA_DIR, so tests never share or litter the working directory's ./data. */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "gw-data-"));
+}
+
 export const EMU_CREDENTIALS = { accessKeyId: "AKIDEMULATOR", secretAccessKey: "emulator-secret" };
 
 /**
@@ -31,6 +39,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     HOST: "127.0.0.1",
     AWS_MAX_ATTEMPTS: "1",
     LOG_LEVEL: "error",
+    DATA_DIR: tempDataDir(),
     ...env,
   });
   const gw = await startGateway(config, {

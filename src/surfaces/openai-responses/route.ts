@@ -34,7 +34,6 @@ import {
 import { checkResponsesPolicy, INCLUDE_ENCRYPTED } from "./policy";
 import { type ResponsesRequest, responsesRequestSchema } from "./schema";
 import { ReasoningSealer } from "./seal";
-import { MemoryResponseStore, type ResponseStore } from "./store";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -43,8 +42,6 @@ const SSE_HEADERS = {
 };
 
 export interface ResponsesDeps {
-  /** Stored responses; an in-process store when absent. */
-  responseStore?: ResponseStore;
   /** Seals reasoning.encrypted_content; built from config.responsesSecret when absent. */
   sealer?: ReasoningSealer;
 }
@@ -120,7 +117,7 @@ function notFound(id: string): GatewayError {
 
 export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
   const { config, runtime, models } = deps;
-  const store = deps.responseStore ?? new MemoryResponseStore();
+  const store = deps.store.responses;
   const sealer = deps.sealer ?? new ReasoningSealer(config.responsesSecret);
   const app = new Hono<AppEnv>();
 
