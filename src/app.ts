@@ -6,6 +6,7 @@
  */
 import type { Server } from "bun";
 import { Hono } from "hono";
+import type { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
@@ -43,6 +44,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
   limiter?: ConcurrencyLimiter;
+  /** Bedrock's OpenAI-compatible endpoint, for models served only there (BEDROCK_OPENAI_MODELS). */
+  openaiCompat?: BedrockOpenAiCompat;
   /** Persistent state (src/state/): keys, usage, and `store.responses` for the Responses API. */
   store: Store;
 }

@@ -6,6 +6,7 @@
 import type { Server } from "bun";
 import { type AppDeps, createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
+import { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
@@ -91,6 +92,10 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
             overrides.endpoint ? { endpoint: overrides.endpoint } : {},
           )
         : new SdkBedrockRuntime(runtimeClient),
+    openaiCompat: new BedrockOpenAiCompat(
+      runtimeClient,
+      overrides.endpoint ? { endpoint: overrides.endpoint } : {},
+    ),
     models,
     catalog,
     store,

@@ -15,6 +15,7 @@ import { adaptConverseOutput, streamAdapterFor } from "../chat/structured-output
 import { toConverse } from "../chat/to-converse";
 import { headerSafe } from "../headers";
 import { requireJson } from "../middleware/json-body";
+import { passthroughModel, relay } from "../surfaces/openai-responses/passthrough";
 import { jsonBody } from "../validation";
 import { methodNotAllowed } from "./method-not-allowed";
 
@@ -31,6 +32,9 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
 
   app.post("/chat/completions", requireJson(), jsonBody(chatRequestSchema), async (c) => {
     const req = c.req.valid("json");
+    // Models Bedrock serves only through its OpenAI-compatible endpoint: passed through as they are.
+    const direct = passthroughModel(deps, req.model);
+    if (direct) return relay(c, deps, "/chat/completions", { ...req, model: direct }, []);
     const warnings = checkChatPolicy(req);
     const model = models.resolve(req.model ?? undefined, "chat");
     const obs = c.var.obs;

@@ -31,6 +31,7 @@ import {
   ResponseEncoder,
   type ResponseEvent,
 } from "./encode";
+import { dropHostedTools, passthroughModel, relay } from "./passthrough";
 import { checkResponsesPolicy, INCLUDE_ENCRYPTED } from "./policy";
 import { type ResponsesRequest, responsesRequestSchema } from "./schema";
 import { ReasoningSealer } from "./seal";
@@ -125,6 +126,12 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
     const req = c.req.valid("json");
     const warnings = checkResponsesPolicy(req);
     const storeIt = req.store !== false;
+    const direct = passthroughModel(deps, req.model);
+    if (direct) {
+      const body: Record<string, unknown> = { ...req, model: direct };
+      dropHostedTools(body, warnings);
+      return relay(c, deps, "/responses", body, warnings);
+    }
 
     let history: ChatMessage[] | undefined;
     if (req.previous_response_id) {
