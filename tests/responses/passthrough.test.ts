@@ -29,7 +29,7 @@ describe("pass-through to Bedrock's OpenAI-compatible endpoint", () => {
     expect(req?.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEMULATOR\/\d+\/us-east-1\/bedrock\/aws4_request/,
     );
-    expect((req?.body as { model: string }).model).toBe("openai.gpt-5.5");
+    expect((req?.body as { model: string } | undefined)?.model).toBe("openai.gpt-5.5");
 
     stack.emu.enqueue({
       match: { operation: "OpenAIResponses" },
@@ -60,7 +60,7 @@ describe("pass-through to Bedrock's OpenAI-compatible endpoint", () => {
       .asResponse();
     expect(raw.status).toBe(200);
     expect(raw.headers.get("x-gateway-warnings")).toContain("web_search");
-    expect((compatRequests()[0]?.body as { tools: unknown[] }).tools).toHaveLength(1);
+    expect((compatRequests()[0]?.body as { tools: unknown[] } | undefined)?.tools).toHaveLength(1);
   });
 
   test("upstream errors are relayed with their status and body", async () => {
