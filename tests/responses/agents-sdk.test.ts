@@ -65,8 +65,10 @@ describe("Agents SDK", () => {
     const bodies = responsesBodies();
     expect(bodies).toHaveLength(2);
     // Strict tool schemas from the SDK ($schema, additionalProperties: false) reach Bedrock as tools.
-    const spec = (bodies[0]?.toolConfig as { tools: Array<{ toolSpec: { name: string } }> })
-      .tools[0]?.toolSpec;
+    const config = bodies[0]?.toolConfig as
+      | { tools: Array<{ toolSpec: { name: string } }> }
+      | undefined;
+    const spec = config?.tools[0]?.toolSpec;
     expect(spec?.name).toBe("get_weather");
     expect(bodies[0]?.system).toEqual([{ text: "Answer with the tool." }]);
   });
