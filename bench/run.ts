@@ -16,6 +16,7 @@
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
+ *   --no-responses           skip the Responses surface (/v1/responses, same work as chat) rows
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
  *
  * Benchmarks are not tests: nothing here asserts a timing. The smoke run only
@@ -23,6 +24,7 @@
  *
  * @module
  */
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad } from "./load";
 import {
@@ -35,7 +37,7 @@ import {
   statusMiB,
 } from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
-import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
+import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec, responsesSpec } from "./targets";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -53,6 +55,7 @@ const concurrencies = (flag("concurrency") ?? (smoke ? "32" : "1,32,256")).split
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
+const withResponses = flag("no-responses") === undefined;
 const out = flag("out") ?? (smoke ? "" : "bench/results.md");
 
 async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
@@ -78,6 +81,8 @@ async function startGateway(emulatorUrl: string, transport: string): Promise<Pro
       AWS_ACCESS_KEY_ID: "AKIDBENCH",
       AWS_SECRET_ACCESS_KEY: "bench-secret",
       API_KEY: "",
+      // The state store (SQLite) in a throwaway directory, not the checkout's ./data.
+      DATA_DIR: join(tmpdir(), `bench-gateway-${port}`),
     },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
@@ -183,6 +188,11 @@ async function main(): Promise<void> {
         }
         for (const [t, gw] of gateways) {
           row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+          if (withResponses) {
+            row.push(
+              await measure(`responses:${t}`, gw, emu, responsesSpec(gw.url, mode), mode, c),
+            );
+          }
         }
         if (portkey) {
           row.push(
