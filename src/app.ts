@@ -12,7 +12,7 @@ import type { Config } from "./config";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
-import { bearerAuth } from "./middleware/auth";
+import { type AuthVariables, gatewayAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
 import { drainGate } from "./middleware/drain-gate";
@@ -21,11 +21,13 @@ import type { ModelCatalog } from "./models/catalog";
 import type { ModelResolver } from "./models/resolver";
 import { accessLog, type ObsVariables } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
+import { adminRoute } from "./routes/admin";
 import { chatRoute } from "./routes/chat";
 import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
+import type { Access } from "./state/access";
 import type { Store } from "./state/types";
 import { responsesRoute } from "./surfaces/openai-responses/route";
 
@@ -48,10 +50,12 @@ export interface AppDeps {
   openaiCompat?: BedrockOpenAiCompat;
   /** Persistent state (src/state/): keys, usage, and `store.responses` for the Responses API. */
   store: Store;
+  /** Virtual keys, limits and usage; present when ADMIN_API_KEY is set. */
+  access?: Access;
 }
 
 export interface AppEnv {
-  Variables: RequestIdVariables & ObsVariables;
+  Variables: RequestIdVariables & ObsVariables & AuthVariables;
   Bindings: { server?: Server<unknown> };
 }
 
@@ -64,7 +68,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? new GatewayMetrics({ upstreamInFlight: () => limiter.inFlight });
 
   app.use(requestId());
-  app.use(accessLog({ logger, metrics, lifecycle }));
+  const access = deps.access;
+  app.use(
+    accessLog({
+      logger,
+      metrics,
+      lifecycle,
+      ...(access ? { onFinished: (obs, error) => access.finish(obs, error) } : {}),
+    }),
+  );
   app.use(drainGate(lifecycle));
 
   app.route(
@@ -75,9 +87,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route("/", metricsRoute(metrics, config.apiKeys));
+  // Unset ADMIN_API_KEY: no /admin routes, so every /admin path is the 404 below.
+  if (config.adminApiKey && access) app.route("/", adminRoute(config.adminApiKey, access));
 
   const api = new Hono<AppEnv>();
-  api.use(bearerAuth(config.apiKeys));
+  api.use(gatewayAuth({ apiKeys: config.apiKeys, ...(access ? { access } : {}) }));
   api.use(
     bodyLimit({
       maxSize: config.maxBodyBytes,

@@ -17,6 +17,7 @@ export type ErrorType =
   | "permission_error"
   | "not_found_error"
   | "rate_limit_error"
+  | "insufficient_quota"
   | "timeout_error"
   | "server_error";
 
@@ -281,7 +282,10 @@ export function errorResponse(
   err: GatewayError,
   extraHeaders: Record<string, string> = {},
 ): Response {
-  const retryable = err.status === 408 || err.status === 429 || err.status >= 500;
+  // A spent budget stays spent until the period rolls over: retrying cannot help.
+  const retryable =
+    (err.status === 408 || err.status === 429 || err.status >= 500) &&
+    err.type !== "insufficient_quota";
   return new Response(JSON.stringify(err.toBody()), {
     status: err.status,
     headers: {

@@ -75,7 +75,18 @@ async function main(): Promise<void> {
     bedrockEndpoint:
       process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? process.env.AWS_ENDPOINT_URL ?? "aws",
   });
-  if (config.apiKeys.length === 0) {
+  logger.info("state store", {
+    store: config.databaseUrl ? "postgresql" : "sqlite",
+    ...(config.databaseUrl ? {} : { dataDir: config.dataDir }),
+    redis: config.redisUrl ? "on" : "off",
+    adminApi: config.adminApiKey ? "on" : "off",
+  });
+  if (config.adminApiKey && config.databaseUrl && !config.redisUrl) {
+    logger.warn(
+      "DATABASE_URL without REDIS_URL: rate limits (rpm/tpm) are enforced per replica, and key changes reach other replicas within KEY_REFRESH_MS",
+    );
+  }
+  if (config.apiKeys.length === 0 && !config.adminApiKey) {
     logger.warn("API_KEY is not set: every request is accepted without authentication");
   }
   if (pendingSignal !== undefined) shutdown(pendingSignal);

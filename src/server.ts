@@ -17,6 +17,7 @@ import { ModelCatalog } from "./models/catalog";
 import { CatalogModelResolver } from "./models/resolver";
 import { GatewayMetrics } from "./observability/metrics";
 import { openStore } from "./state";
+import { Access } from "./state/access";
 import type { Store } from "./state/types";
 
 /**
@@ -117,6 +118,15 @@ export async function startGateway(
   const opened = overrides.store ?? openStore(config);
   const store = opened instanceof Promise ? await opened : opened;
   const deps = buildDeps(config, store, overrides);
+  if (config.adminApiKey) {
+    // Keys and budget totals are in memory before the first request.
+    deps.access = await Access.open({
+      config,
+      store,
+      logger: deps.logger,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
+  }
   const lifecycle = deps.lifecycle ?? new Lifecycle();
   deps.lifecycle = lifecycle;
   // /health says "starting" until the first catalog load has succeeded, failed or timed out,
@@ -142,12 +152,15 @@ export async function startGateway(
     stop: async () => {
       deps.catalog.stop();
       await server.stop(true);
+      await deps.access?.close();
       await store.close();
     },
     shutdown: async () => {
       const result = await lifecycle.drain(config.shutdownDrainMs);
       deps.catalog.stop();
       await server.stop(true);
+      // Buffered usage is written before the store closes: nothing is lost on SIGTERM.
+      await deps.access?.close();
       await store.close();
       return result;
     },

@@ -25,6 +25,11 @@ export interface AccessLogDeps {
   logger: Logger;
   metrics: GatewayMetrics;
   lifecycle: Lifecycle;
+  /**
+   * Runs once per request when it is really over (usage recording for
+   * virtual keys: src/state/access.ts), before the access line is written.
+   */
+  onFinished?: (obs: RequestObs, error: GatewayError | undefined) => void;
 }
 
 /** Routes polled by machines: logged at debug so health checks do not flood the logs. */
@@ -33,7 +38,7 @@ const QUIET_ROUTES = new Set(["/health", "/metrics"]);
 export function accessLog(
   deps: AccessLogDeps,
 ): MiddlewareHandler<{ Variables: ObsVariables & { requestId: string } }> {
-  const { logger, metrics, lifecycle } = deps;
+  const { logger, metrics, lifecycle, onFinished } = deps;
   return async function accessLog(c, next) {
     const leave = lifecycle.enter();
     const obs = new RequestObs(lifecycle.shutdownSignal);
@@ -53,7 +58,16 @@ export function accessLog(
       void obs.settled.then(() => {
         if (obs.streaming) metrics.streamClosed();
         const error =
-          obs.streamError ?? (thrown === undefined ? undefined : toGatewayError(thrown));
+          obs.streamError ??
+          obs.refusal ??
+          (thrown === undefined ? undefined : toGatewayError(thrown));
+        if (onFinished) {
+          try {
+            onFinished(obs, error);
+          } catch (err) {
+            logger.error("usage recording failed", { requestId, cause: String(err) });
+          }
+        }
         const latencyMs = performance.now() - obs.startedAt;
         const exception = error ? bedrockExceptionOf(error) : undefined;
         // The model label only for requests Bedrock could have served; keeps cardinality bounded.
@@ -76,6 +90,7 @@ export function accessLog(
           path,
           route,
           status,
+          keyId: obs.principal?.keyId ?? undefined,
           latencyMs: round(latencyMs),
           model: obs.model,
           stream: obs.streaming || undefined,

@@ -40,6 +40,9 @@ export interface RequestSample {
   tokensOut: number | undefined;
 }
 
+/** Virtual keys with their own per-key series; later keys share key_id="other". */
+export const MAX_KEY_SERIES = 200;
+
 export class GatewayMetrics {
   readonly registry: PromRegistry = new Registry();
   readonly #requests: Counter<"route" | "method" | "status" | "model">;
@@ -48,6 +51,10 @@ export class GatewayMetrics {
   readonly #tokens: Counter<"model" | "direction">;
   readonly #bedrockErrors: Counter<"exception" | "model">;
   readonly #streams: Gauge;
+  readonly #keyRequests: Counter<"key_id" | "outcome">;
+  readonly #keyTokens: Counter<"key_id" | "direction">;
+  readonly #keyRejected: Counter<"key_id" | "reason">;
+  readonly #keyLabels = new Set<string>();
 
   constructor(opts: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -88,6 +95,24 @@ export class GatewayMetrics {
       help: "SSE streams currently open.",
       registers,
     });
+    this.#keyRequests = new Counter({
+      name: "gateway_key_requests_total",
+      help: `Requests sent to Bedrock per virtual key (outcome ok/error); after ${MAX_KEY_SERIES} keys, key_id="other".`,
+      labelNames: ["key_id", "outcome"],
+      registers,
+    });
+    this.#keyTokens = new Counter({
+      name: "gateway_key_tokens_total",
+      help: "Tokens per virtual key and direction (input incl. cache, output).",
+      labelNames: ["key_id", "direction"],
+      registers,
+    });
+    this.#keyRejected = new Counter({
+      name: "gateway_key_rejected_total",
+      help: "Requests of a virtual key refused before Bedrock, by reason (requests, tokens, budget).",
+      labelNames: ["key_id", "reason"],
+      registers,
+    });
     const upstream = opts.upstreamInFlight;
     new Gauge({
       name: "gateway_requests_in_flight",
@@ -121,6 +146,35 @@ export class GatewayMetrics {
       this.#tokens.inc({ model: s.model, direction: "input" }, s.tokensIn);
     if (s.tokensOut !== undefined)
       this.#tokens.inc({ model: s.model, direction: "output" }, s.tokensOut);
+  }
+
+  /** Bounded label: the first MAX_KEY_SERIES key ids seen keep their own series. */
+  #keyLabel(keyId: string): string {
+    if (this.#keyLabels.has(keyId)) return keyId;
+    if (this.#keyLabels.size >= MAX_KEY_SERIES) return "other";
+    this.#keyLabels.add(keyId);
+    return keyId;
+  }
+
+  keyRequest(
+    keyId: string,
+    u: {
+      error: boolean;
+      inputTokens: number;
+      outputTokens: number;
+      cacheReadTokens: number;
+      cacheWriteTokens: number;
+    },
+  ): void {
+    const key_id = this.#keyLabel(keyId);
+    this.#keyRequests.inc({ key_id, outcome: u.error ? "error" : "ok" });
+    const input = u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+    if (input > 0) this.#keyTokens.inc({ key_id, direction: "input" }, input);
+    if (u.outputTokens > 0) this.#keyTokens.inc({ key_id, direction: "output" }, u.outputTokens);
+  }
+
+  keyRejected(keyId: string, reason: string): void {
+    this.#keyRejected.inc({ key_id: this.#keyLabel(keyId), reason });
   }
 
   bedrockError(exception: string, model: string): void {

@@ -12,6 +12,7 @@
 import type { ConverseStreamOutput, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
 import { toUsage } from "../chat/from-converse";
 import type { GatewayError } from "../errors";
+import { assertModel, type Principal } from "../state/principal";
 
 export interface StreamOutcome {
   error?: GatewayError;
@@ -21,14 +22,26 @@ export interface StreamOutcome {
 export class RequestObs {
   /** performance.now() when the request arrived. */
   readonly startedAt = performance.now();
-  /** The Bedrock model id the request resolved to. */
-  model: string | undefined;
+  /** Who is calling (set by the auth middleware); absent on unauthenticated routes. */
+  principal: Principal | undefined;
+  #model: string | undefined;
   /** Prompt tokens as the client sees them (input + cache read + cache write). */
   tokensIn: number | undefined;
   tokensOut: number | undefined;
+  /** Of tokensIn: read from and written to Bedrock's prompt cache (usage records keep them apart). */
+  cacheReadTokens: number | undefined;
+  cacheWriteTokens: number | undefined;
+  /**
+   * Set once the request was sent on to Bedrock (usage counts it as a request,
+   * and as an error if it then fails). Also implied by a Bedrock request id,
+   * reported tokens or a Bedrock exception.
+   */
+  upstreamCalled = false;
   /** Milliseconds from arrival to the first content delta of a stream. */
   ttftMs: number | undefined;
   bedrockRequestId: string | undefined;
+  /** A refusal answered without throwing (auth and limits, rendered in the surface's shape). */
+  refusal: GatewayError | undefined;
   /** An error that ended a stream after its 200 was sent. */
   streamError: GatewayError | undefined;
   /** The client went away before the stream ended. */
@@ -49,12 +62,40 @@ export class RequestObs {
     return this.#streaming;
   }
 
+  /** The Bedrock model id the request resolved to. */
+  get model(): string | undefined {
+    return this.#model;
+  }
+
+  /**
+   * Every surface sets this right after resolving the model and before calling
+   * Bedrock, so this is where a virtual key's allow-list is enforced.
+   * @throws ModelNotAllowedError (403) when the principal may not use it
+   */
+  set model(id: string | undefined) {
+    if (id !== undefined) assertModel(this.principal, id);
+    this.#model = id;
+  }
+
+  /**
+   * Like `obs.model = resolved.id`, also matching the allow-list against the
+   * name the client asked for and the catalog's name (aliases, profile names).
+   * @throws ModelNotAllowedError (403)
+   */
+  useModel(id: string, ...names: Array<string | undefined>): void {
+    assertModel(this.principal, id, ...names);
+    this.#model = id;
+  }
+
   /** Records Bedrock token usage (Converse or ConverseStream metadata). */
   recordUsage(usage: TokenUsage | undefined): void {
     if (!usage) return;
     const u = toUsage(usage);
     this.tokensIn = u.prompt_tokens;
     this.tokensOut = u.completion_tokens;
+    this.cacheReadTokens = usage.cacheReadInputTokens ?? 0;
+    this.cacheWriteTokens = usage.cacheWriteInputTokens ?? 0;
+    this.upstreamCalled = true;
   }
 
   /**

@@ -38,7 +38,8 @@ export function chatRoute(deps: AppDeps): Hono<AppEnv> {
     const warnings = checkChatPolicy(req);
     const model = models.resolve(req.model ?? undefined, "chat");
     const obs = c.var.obs;
-    obs.model = model.id;
+    // Also the model-access check of a virtual key (403 before any Bedrock call).
+    obs.useModel(model.id, req.model ?? undefined, model.name);
     // I/O before the pure translator: http(s) image URLs become data: URLs.
     await resolveMedia(req, {
       timeoutMs: config.imageFetchTimeoutMs,

@@ -23,7 +23,8 @@ export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
   app.post("/embeddings", requireJson(), jsonBody(embeddingsRequestSchema), async (c) => {
     const req = c.req.valid("json");
     const model = models.resolve(requestedModel(req.model, config.modelAliases), "embedding");
-    c.var.obs.model = model.id;
+    // Also the model-access check of a virtual key (403 before any Bedrock call).
+    c.var.obs.useModel(model.id, model.name);
     const family = model.caps.embedding;
     if (!family) {
       throw new InvalidRequestError(

@@ -6,9 +6,10 @@
  */
 import { Hono } from "hono";
 import type { AppDeps, AppEnv } from "../app";
-import { GatewayError } from "../errors";
+import { GatewayError, ModelNotFoundError } from "../errors";
 import type { CatalogEntry } from "../models/catalog";
 import { CatalogUnavailableError, findModel } from "../models/resolver";
+import { mayUse } from "../state/principal";
 import { methodNotAllowed } from "./method-not-allowed";
 
 /** OpenAI's model object. */
@@ -30,7 +31,10 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   app.get("/models", (c) => {
     const snapshot = catalog.current();
     if (!snapshot) throw new CatalogUnavailableError();
-    return c.json({ object: "list", data: snapshot.entries.map((e) => toModel(e)) });
+    // A virtual key sees only the models it may use.
+    const principal = c.var.principal;
+    const entries = snapshot.entries.filter((e) => mayUse(principal, e.id, e.invokeId));
+    return c.json({ object: "list", data: entries.map((e) => toModel(e)) });
   });
 
   // Forced reload, behind the API key like every /v1 route. Concurrent calls share one load.
@@ -55,8 +59,10 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   // `{.+}` so ids with `/` (application profile ARNs) match whether or not the client encoded them.
   app.get("/models/:id{.+}", (c) => {
     const id = c.req.param("id");
+    const entry = findModel(catalog, config.modelAliases, id);
+    if (!mayUse(c.var.principal, id, entry.id, entry.invokeId)) throw new ModelNotFoundError(id);
     // An alias answers under its own name: that is the id the client uses.
-    return c.json(toModel(findModel(catalog, config.modelAliases, id), id));
+    return c.json(toModel(entry, id));
   });
 
   app.all("/models", methodNotAllowed(["GET"]));

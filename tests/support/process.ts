@@ -1,4 +1,7 @@
 /** Runs the gateway as a real process (`bun run src/index.ts`), as operators do. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 
 export function freePort(): number {
@@ -26,6 +29,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
       HOME: process.env.HOME ?? "/tmp",
       PORT: String(port),
       HOST: "127.0.0.1",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "gw-data-")),
       ...env,
     },
     stdin: "ignore",
