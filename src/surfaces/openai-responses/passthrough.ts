@@ -62,7 +62,8 @@ export async function relay(
 ): Promise<Response> {
   const compat = deps.openaiCompat;
   if (!compat) throw new GatewayError(500, "No OpenAI-compatible Bedrock client configured.");
-  c.var.obs.model = String(body.model);
+  // Also a virtual key's model allow-list (403 before any Bedrock call).
+  c.var.obs.useModel(String(body.model));
   c.env?.server?.timeout(c.req.raw, 0);
   const upstream = await compat
     .post(path, JSON.stringify(body), c.req.raw.signal)

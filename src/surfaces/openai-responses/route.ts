@@ -121,6 +121,11 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
   const store = deps.store.responses;
   const sealer = deps.sealer ?? new ReasoningSealer(config.responsesSecret);
   const app = new Hono<AppEnv>();
+  /** A stored response, if it exists and the caller's key created it (else it is not found). */
+  const ownResponse = async (keyId: string | null, id: string) => {
+    const r = await store.getResponse(id);
+    return r && r.keyId === keyId ? r : null;
+  };
 
   app.post("/responses", requireJson(), jsonBody(responsesRequestSchema), async (c) => {
     const req = c.req.valid("json");
@@ -135,7 +140,7 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
 
     let history: ChatMessage[] | undefined;
     if (req.previous_response_id) {
-      const prev = await store.getResponse(req.previous_response_id);
+      const prev = await ownResponse(c.var.principal?.keyId ?? null, req.previous_response_id);
       if (!prev) {
         throw new GatewayError(
           404,
@@ -155,7 +160,8 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
     warnings.push(...checkChatPolicy(chat));
     const model = models.resolve(chat.model ?? undefined, "chat");
     const obs = c.var.obs;
-    obs.model = model.id;
+    // Also a virtual key's model allow-list (403 before any Bedrock call).
+    obs.useModel(model.id, req.model ?? undefined, model.name);
     await resolveMedia(chat, {
       timeoutMs: config.imageFetchTimeoutMs,
       maxBytes: config.imageMaxBytes,
@@ -186,7 +192,7 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
       if (!storeIt) return;
       await store.putResponse({
         id: e.response.id,
-        keyId: null,
+        keyId: c.var.principal?.keyId ?? null,
         createdAt,
         expiresAt:
           config.responsesStoreTtlSeconds > 0 ? createdAt + config.responsesStoreTtlSeconds : null,
@@ -276,7 +282,7 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
 
   app.get("/responses/:id", async (c) => {
     const id = c.req.param("id");
-    const stored = await store.getResponse(id);
+    const stored = await ownResponse(c.var.principal?.keyId ?? null, id);
     if (!stored) throw notFound(id);
     if (c.req.query("stream") === "true") {
       throw new InvalidRequestError(
@@ -289,7 +295,8 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
   });
   app.delete("/responses/:id", async (c) => {
     const id = c.req.param("id");
-    if (!(await store.deleteResponse(id))) throw notFound(id);
+    const own = await ownResponse(c.var.principal?.keyId ?? null, id);
+    if (!own || !(await store.deleteResponse(id))) throw notFound(id);
     return c.json({ id, object: "response", deleted: true });
   });
   app.post("/responses/:id/cancel", () => {
@@ -301,7 +308,7 @@ export function responsesRoute(deps: AppDeps & ResponsesDeps): Hono<AppEnv> {
   });
   app.get("/responses/:id/input_items", async (c) => {
     const id = c.req.param("id");
-    const stored = await store.getResponse(id);
+    const stored = await ownResponse(c.var.principal?.keyId ?? null, id);
     if (!stored) throw notFound(id);
     const order = c.req.query("order") === "asc" ? "asc" : "desc";
     const limit = Math.min(
