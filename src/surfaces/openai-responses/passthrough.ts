@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { TokenUsage } from "@aws-sdk/client-bedrock-runtime";
 import type { Context } from "hono";
 import type { AppDeps, AppEnv } from "../../app";
 import { modelMatcher } from "../../bedrock/openai-compat";
@@ -80,5 +81,61 @@ export async function relay(
   const requestId = upstream.headers.get("x-amzn-requestid");
   if (requestId) c.var.obs.bedrockRequestId = requestId;
   if (warnings.length > 0) headers.set("x-gateway-warnings", headerSafe(warnings.join("; ")));
-  return new Response(upstream.body, { status: upstream.status, headers });
+  const obs = c.var.obs;
+  const isStream = (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
+  if (!isStream || !upstream.body) {
+    // Small JSON: read it whole, note its usage (limits, budgets, the access log), send it on.
+    const text = await upstream.text();
+    if (upstream.ok) obs.recordUsage(usageOf(text));
+    return new Response(text, { status: upstream.status, headers });
+  }
+  // A stream is relayed as it comes; the usage on its last event is noted at the end.
+  let tail = "";
+  const decoder = new TextDecoder();
+  const tap = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      tail = (tail + decoder.decode(chunk, { stream: true })).slice(-TAIL_CHARS);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      const lines = tail.split("\n").filter((l) => l.startsWith("data: {"));
+      for (const line of lines.reverse()) {
+        const usage = usageOf(line.slice(6));
+        if (usage) {
+          obs.recordUsage(usage);
+          break;
+        }
+      }
+      obs.endStream({ cancelled: false });
+    },
+  });
+  // The client went away: the fetch (same signal) is aborted; the request ends here.
+  c.req.raw.signal.addEventListener("abort", () => obs.endStream({ cancelled: true }), {
+    once: true,
+  });
+  obs.beginStream();
+  return new Response(upstream.body.pipeThrough(tap), { status: upstream.status, headers });
+}
+
+/** Enough of a stream's end to hold its final event (a Response object with its output). */
+const TAIL_CHARS = 256 * 1024;
+
+/** Responses' or chat's usage in a JSON body → Bedrock's token usage shape. */
+function usageOf(json: string): TokenUsage | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== "object" || body === null) return undefined;
+  const b = body as {
+    usage?: Record<string, unknown>;
+    response?: { usage?: Record<string, unknown> };
+  };
+  const u = b.usage ?? b.response?.usage;
+  if (!u) return undefined;
+  const input = Number(u.input_tokens ?? u.prompt_tokens ?? 0);
+  const output = Number(u.output_tokens ?? u.completion_tokens ?? 0);
+  return { inputTokens: input, outputTokens: output, totalTokens: input + output };
 }
