@@ -4,59 +4,37 @@
  *
  * @module
  */
-import type { Server } from "bun";
 import { Hono } from "hono";
-import type { BedrockOpenAiCompat } from "./bedrock/openai-compat";
-import type { BedrockRuntime } from "./bedrock/runtime";
-import type { Config } from "./config";
-import { errorResponse, GatewayError, toGatewayError } from "./errors";
+import { ConverseRunner } from "./converse/run";
+import { GatewayError, toGatewayError } from "./errors";
+import { type ErrorRenderer, errorResponse } from "./http/errors";
 import { Lifecycle } from "./lifecycle";
-import type { Logger } from "./log";
-import { type AuthVariables, gatewayAuth } from "./middleware/auth";
+import { gatewayAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
 import { drainGate } from "./middleware/drain-gate";
-import { type RequestIdVariables, requestId } from "./middleware/request-id";
-import type { ModelCatalog } from "./models/catalog";
-import type { ModelResolver } from "./models/resolver";
-import { accessLog, type ObsVariables } from "./observability/access-log";
+import { requestId } from "./middleware/request-id";
+import { accessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
 import { adminRoute } from "./routes/admin";
-import { chatRoute } from "./routes/chat";
-import { embeddingsRoute } from "./routes/embeddings";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
-import type { Access } from "./state/access";
-import type { Store } from "./state/types";
+import { chatRoute } from "./surfaces/openai-chat/route";
+import { embeddingsRoute } from "./surfaces/openai-embeddings/route";
+import { openAIErrorBody } from "./surfaces/openai-errors";
 import { responsesRoute } from "./surfaces/openai-responses/route";
+import type { AppDeps, AppEnv } from "./types";
 
-export interface AppDeps {
-  config: Config;
-  runtime: BedrockRuntime;
-  models: ModelResolver;
-  /** The cached Bedrock model inventory behind `models` and GET /models. */
-  catalog: ModelCatalog;
-  logger: Logger;
-  /** False while draining; /health then answers 503. */
-  isReady?: () => boolean;
-  /** Prometheus registry for /metrics; a fresh one when absent. */
-  metrics?: GatewayMetrics;
-  /** Ready/draining state and in-flight count for graceful shutdown. */
-  lifecycle?: Lifecycle;
-  /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
-  limiter?: ConcurrencyLimiter;
-  /** Bedrock's OpenAI-compatible endpoint, for models served only there (BEDROCK_OPENAI_MODELS). */
-  openaiCompat?: BedrockOpenAiCompat;
-  /** Persistent state (src/state/): keys, usage, and `store.responses` for the Responses API. */
-  store: Store;
-  /** Virtual keys, limits and usage; present when ADMIN_API_KEY is set. */
-  access?: Access;
-}
+/**
+ * The error shape of each surface, by path (the first match wins); OpenAI's
+ * everywhere else. A surface with its own error shape adds a row here.
+ */
+const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [];
 
-export interface AppEnv {
-  Variables: RequestIdVariables & ObsVariables & AuthVariables;
-  Bindings: { server?: Server<unknown> };
+/** The renderer for errors on `path`. */
+export function errorRendererFor(path: string): ErrorRenderer {
+  return ERROR_RENDERERS.find((r) => r.match.test(path))?.render ?? openAIErrorBody;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -104,10 +82,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   api.use(concurrencyLimit(limiter));
-  api.route("/", chatRoute(deps));
+  const runner = new ConverseRunner(deps);
+  api.route("/", chatRoute(deps, runner));
   api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
-  api.route("/", responsesRoute(deps));
+  api.route("/", responsesRoute(deps, runner));
 
   app.route("/v1", api);
   app.route("/api/v1", api);
@@ -117,6 +96,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
         code: "unknown_route",
       }),
+      errorRendererFor(c.req.path),
     ),
   );
   app.onError((err, c) => {
@@ -126,7 +106,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const cause = error.cause instanceof Error ? error.cause : undefined;
       logger.error("unhandled error", { requestId: c.var.requestId, stack: cause?.stack });
     }
-    return errorResponse(error, c.var.requestId ? { "x-request-id": c.var.requestId } : {});
+    return errorResponse(
+      error,
+      errorRendererFor(c.req.path),
+      c.var.requestId ? { "x-request-id": c.var.requestId } : {},
+    );
   });
   return app;
 }

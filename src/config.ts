@@ -164,7 +164,7 @@ export interface Config {
     trace?: "enabled" | "disabled" | "enabled_full";
     streamProcessingMode?: "sync" | "async";
   };
-  /** http(s) image URL fetching (src/chat/media.ts). */
+  /** http(s) image URL fetching (src/converse/media.ts). */
   imageFetchTimeoutMs: number;
   imageMaxBytes: number;
   /** Allows fetching images from private, loopback and link-local addresses. */

@@ -1,16 +1,18 @@
 /**
- * One error hierarchy for the whole gateway, rendered in one place as the
- * OpenAI error body `{"error":{"message","type","param","code"}}`.
+ * One error hierarchy for the whole gateway, tied to no API: each surface
+ * renders a {@link GatewayError} in its own shape (src/http/errors.ts picks
+ * the renderer; OpenAI's `{"error":{…}}` in src/surfaces/openai-errors.ts).
  *
- * Everything that can go wrong becomes a {@link GatewayError}: our own
- * validation, Hono's HTTPExceptions, Bedrock exceptions (mapped by name,
- * because mid-stream exceptions carry no HTTP status), and unexpected bugs
- * (a generic 500 that leaks nothing).
+ * Everything that can go wrong becomes a GatewayError: our own validation,
+ * Hono's HTTPExceptions, Bedrock exceptions (mapped by name, because
+ * mid-stream exceptions carry no HTTP status), and unexpected bugs (a generic
+ * 500 that leaks nothing).
  *
  * @module
  */
 import { HTTPException } from "hono/http-exception";
 
+/** The kind of failure (OpenAI's error types; other surfaces map them to theirs). */
 export type ErrorType =
   | "invalid_request_error"
   | "authentication_error"
@@ -20,10 +22,6 @@ export type ErrorType =
   | "insufficient_quota"
   | "timeout_error"
   | "server_error";
-
-export interface ErrorBody {
-  error: { message: string; type: ErrorType; param: string | null; code: string | null };
-}
 
 export interface GatewayErrorInit {
   type?: ErrorType;
@@ -50,12 +48,6 @@ export class GatewayError extends Error {
     this.code = init.code ?? null;
     this.param = init.param ?? null;
     this.headers = init.headers ?? {};
-  }
-
-  toBody(): ErrorBody {
-    return {
-      error: { message: this.message, type: this.type, param: this.param, code: this.code },
-    };
   }
 }
 
@@ -275,24 +267,4 @@ function isUpstreamName(name: string): boolean {
 
 function upperFirst(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/** The one place an error becomes an HTTP response. */
-export function errorResponse(
-  err: GatewayError,
-  extraHeaders: Record<string, string> = {},
-): Response {
-  // A spent budget stays spent until the period rolls over: retrying cannot help.
-  const retryable =
-    (err.status === 408 || err.status === 429 || err.status >= 500) &&
-    err.type !== "insufficient_quota";
-  return new Response(JSON.stringify(err.toBody()), {
-    status: err.status,
-    headers: {
-      "content-type": "application/json",
-      "x-should-retry": retryable ? "true" : "false",
-      ...err.headers,
-      ...extraHeaders,
-    },
-  });
 }

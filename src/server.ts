@@ -4,7 +4,7 @@
  * @module
  */
 import type { Server } from "bun";
-import { type AppDeps, createApp } from "./app";
+import { createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
@@ -19,6 +19,7 @@ import { GatewayMetrics } from "./observability/metrics";
 import { openStore } from "./state";
 import { Access } from "./state/access";
 import type { Store } from "./state/types";
+import type { AppDeps } from "./types";
 
 /**
  * How long startup waits for the first catalog load. The server already

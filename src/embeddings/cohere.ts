@@ -17,13 +17,9 @@
  *
  * @module
  */
-import {
-  asVectors,
-  type FamilyAdapter,
-  isRecord,
-  malformedResponse,
-  type ParsedBatch,
-} from "./family";
+
+import { isRecord } from "../json";
+import { asVectors, type FamilyAdapter, malformedResponse, type ParsedBatch } from "./family";
 
 const BATCH = 96;
 

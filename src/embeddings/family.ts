@@ -51,10 +51,6 @@ export function malformedResponse(label: string, detail: string): GatewayError {
   });
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** A vector of finite numbers, or undefined. */
 export function asVector(value: unknown): number[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;

@@ -11,13 +11,9 @@
  *
  * @module
  */
-import {
-  asVector,
-  type FamilyAdapter,
-  isRecord,
-  malformedResponse,
-  type ParsedBatch,
-} from "./family";
+
+import { isRecord } from "../json";
+import { asVector, type FamilyAdapter, malformedResponse, type ParsedBatch } from "./family";
 import type { InputType } from "./schema";
 
 const LABEL = "Nova Multimodal Embeddings";

@@ -10,13 +10,9 @@
  *
  * @module
  */
-import {
-  asVector,
-  type FamilyAdapter,
-  isRecord,
-  malformedResponse,
-  type ParsedBatch,
-} from "./family";
+
+import { isRecord } from "../json";
+import { asVector, type FamilyAdapter, malformedResponse, type ParsedBatch } from "./family";
 
 const MAX_CHARS = 50_000;
 

@@ -4,11 +4,11 @@
  * ConverseReply as a Converse JSON body or as the ConverseStream event sequence
  * (messageStart, blocks, messageStop, metadata).
  */
+
+import { isRecord, type Json } from "../json";
 import type { ConversationView, PlannedReply, ToolDef } from "./reply";
 import { countConverseInputTokens } from "./tokens";
 import type { ConverseReply } from "./types";
-
-type Json = Record<string, unknown>;
 
 /** One event of a stream, before framing. */
 export interface StreamEvent {
@@ -17,10 +17,6 @@ export interface StreamEvent {
 }
 
 export const DEFAULT_CHUNK_SIZE = 16;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function records(value: unknown): Json[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];

@@ -5,13 +5,9 @@
  * captures exist), plus what the reply needs from them: whether thinking was
  * asked for, and cache usage for requests with cache points.
  */
+
+import { isRecord, type Json } from "../json";
 import { collectStrings, countTextTokens } from "./tokens";
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function records(value: unknown): Json[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];

@@ -6,7 +6,7 @@
  */
 import { chunkString, DEFAULT_CHUNK_SIZE } from "./converse";
 import { validationError } from "./errors";
-import type { InvokeHandler, InvokeRequest, InvokeResult } from "./invoke";
+import type { InvokeHandler, InvokeRequest, InvokeResult } from "./invoke-types";
 import {
   type ConversationView,
   completeReply,

@@ -18,16 +18,12 @@
  *
  * `[emu …]` directives in the (first) text apply, e.g. `[emu error=ThrottlingException]`.
  */
+
+import { isRecord, type Json } from "../json";
 import { validationError } from "./errors";
 import { type InvokeHandler, type InvokeRequest, registerInvokeHandler } from "./invoke";
 import { deterministicId } from "./reply";
 import { countTextTokens } from "./tokens";
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** Bedrock's wording for a body that fails the model's JSON schema. */
 function malformed(detail: string): Error {

@@ -3,6 +3,8 @@
  * bedrock-runtime operations: Converse, ConverseStream, InvokeModel,
  * InvokeModelWithResponseStream and CountTokens.
  */
+
+import { isRecord } from "../json";
 import type { Call } from "./call";
 import type { ResolvedModel } from "./catalog";
 import {
@@ -25,10 +27,6 @@ import { validateConverseRequest } from "./validate";
 const NOT_A_CHAT_MODEL =
   "This action doesn't support the model that you provided. Try again with a supported text or chat model.";
 const NO_STREAMING = "The model is unsupported for streaming.";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function jsonResponse(
   body: unknown,

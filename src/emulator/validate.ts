@@ -51,13 +51,8 @@ export const MESSAGES = {
   outputSchema: "The JSON schema in outputConfig.textFormat is not valid JSON.",
 } as const;
 
+import { isRecord, type Json } from "../json";
 import { validateFeatures } from "./features";
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function blocksOf(message: unknown): unknown[] | undefined {
   return isRecord(message) && Array.isArray(message.content) ? message.content : undefined;

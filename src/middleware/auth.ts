@@ -18,10 +18,12 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import { errorResponse, GatewayError, toGatewayError } from "../errors";
+import { GatewayError, toGatewayError } from "../errors";
+import { errorResponse } from "../http/errors";
 import type { RequestObs } from "../observability/request-obs";
 import type { Access } from "../state/access";
 import { OPEN_PRINCIPAL, type Principal, STATIC_PRINCIPAL } from "../state/principal";
+import { openAIErrorBody } from "../surfaces/openai-errors";
 
 export interface AuthVariables {
   principal: Principal;
@@ -65,7 +67,7 @@ export function renderForSurface(
   err: GatewayError,
   extraHeaders: Record<string, string> = {},
 ): Response {
-  const res = errorResponse(err, extraHeaders);
+  const res = errorResponse(err, openAIErrorBody, extraHeaders);
   if (!isAnthropicPath(path)) return res;
   const body = {
     type: "error",

@@ -10,7 +10,6 @@
  * @module
  */
 import type { ConverseStreamOutput, TokenUsage } from "@aws-sdk/client-bedrock-runtime";
-import { toUsage } from "../chat/from-converse";
 import type { GatewayError } from "../errors";
 import { assertModel, type Principal } from "../state/principal";
 
@@ -90,9 +89,12 @@ export class RequestObs {
   /** Records Bedrock token usage (Converse or ConverseStream metadata). */
   recordUsage(usage: TokenUsage | undefined): void {
     if (!usage) return;
-    const u = toUsage(usage);
-    this.tokensIn = u.prompt_tokens;
-    this.tokensOut = u.completion_tokens;
+    // Bedrock's inputTokens excludes cache reads and writes; clients count them.
+    this.tokensIn =
+      (usage.inputTokens ?? 0) +
+      (usage.cacheReadInputTokens ?? 0) +
+      (usage.cacheWriteInputTokens ?? 0);
+    this.tokensOut = usage.outputTokens ?? 0;
     this.cacheReadTokens = usage.cacheReadInputTokens ?? 0;
     this.cacheWriteTokens = usage.cacheWriteInputTokens ?? 0;
     this.upstreamCalled = true;
@@ -100,7 +102,7 @@ export class RequestObs {
 
   /**
    * Notes the first content delta (time to first token) and the usage in the
-   * final metadata event. Synchronous, for the fused stream loop (chunkBatches).
+   * final metadata event. Synchronous, for the fused stream loop (encodeBatches).
    */
   readonly tapEvent = (ev: ConverseStreamOutput): void => {
     if (ev.contentBlockDelta && this.ttftMs === undefined) {

@@ -13,13 +13,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { GatewayError, InvalidRequestError } from "../errors";
+import { methodNotAllowed } from "../http/method-not-allowed";
 import { adminAuth } from "../middleware/auth";
 import type { Access } from "../state/access";
 import { hashSecret, newKeyId, newSecret } from "../state/keys";
 import type { KeyPatch, KeyRecord, UsageGroup, UsageQuery } from "../state/types";
 import { nowSeconds } from "../state/types";
 import { paramPath } from "../validation";
-import { methodNotAllowed } from "./method-not-allowed";
 
 const positiveInt = z.number().int().min(1).max(1_000_000_000_000);
 

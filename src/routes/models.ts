@@ -5,12 +5,12 @@
  * @module
  */
 import { Hono } from "hono";
-import type { AppDeps, AppEnv } from "../app";
 import { GatewayError, ModelNotFoundError } from "../errors";
+import { methodNotAllowed } from "../http/method-not-allowed";
 import type { CatalogEntry } from "../models/catalog";
 import { CatalogUnavailableError, findModel } from "../models/resolver";
 import { mayUse } from "../state/principal";
-import { methodNotAllowed } from "./method-not-allowed";
+import type { AppDeps, AppEnv } from "../types";
 
 /** OpenAI's model object. */
 export interface OpenAIModel {

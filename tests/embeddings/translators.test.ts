@@ -16,7 +16,7 @@ import { embeddingsRequestSchema } from "../../src/embeddings/schema";
 import { titanV1, titanV2 } from "../../src/embeddings/titan";
 import { GatewayError, InvalidRequestError } from "../../src/errors";
 import { capabilitiesOf } from "../../src/models/capabilities";
-import { requestedModel } from "../../src/routes/embeddings";
+import { requestedModel } from "../../src/surfaces/openai-embeddings/route";
 
 const SETTINGS: FamilySettings = { dimensions: 0, inputType: "search_document", normalize: true };
 

@@ -4,11 +4,11 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { ContentBlock } from "@aws-sdk/client-bedrock-runtime";
-import type { ExtensionDefaults } from "../../src/chat/bedrock-extensions";
-import { type ChatRequest, chatRequestSchema } from "../../src/chat/schema";
-import { toConverse } from "../../src/chat/to-converse";
+import type { TranslationDefaults as ExtensionDefaults } from "../../src/converse/input";
 import { GatewayError } from "../../src/errors";
 import { capabilitiesOf } from "../../src/models/capabilities";
+import { type ChatRequest, chatRequestSchema } from "../../src/surfaces/openai-chat/schema";
+import { toConverse } from "../../src/surfaces/openai-chat/translate";
 
 const SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 const OPUS_46 = "anthropic.claude-opus-4-6-v1";

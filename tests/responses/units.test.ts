@@ -3,7 +3,7 @@
  * flattening, and the encoder's event invariants for reasoning + text + calls.
  */
 import { describe, expect, test } from "bun:test";
-import type { ChatCompletionChunk } from "../../src/chat/types";
+import type { StreamEvent, Usage } from "../../src/conversation";
 import { InvalidRequestError } from "../../src/errors";
 import { flatName, ToolNames } from "../../src/surfaces/openai-responses/decode";
 import { ResponseEncoder, type ResponseEvent } from "../../src/surfaces/openai-responses/encode";
@@ -13,8 +13,8 @@ const SECRET = "s".repeat(32);
 
 describe("ReasoningSealer", () => {
   const blocks = [
-    { type: "thinking" as const, thinking: "secret thoughts", signature: "sig" },
-    { type: "redacted_thinking" as const, data: "AAEC" },
+    { type: "reasoning" as const, text: "secret thoughts", signature: "sig" },
+    { type: "redacted-reasoning" as const, data: "AAEC" },
   ];
 
   test("round-trips on any replica with the same secret; hides the text", () => {
@@ -60,26 +60,18 @@ describe("flatName", () => {
 });
 
 describe("ResponseEncoder", () => {
-  const chunk = (
-    delta: ChatCompletionChunk["choices"][number]["delta"],
-    finish: "stop" | "tool_calls" | "length" | null = null,
-  ): ChatCompletionChunk => ({
-    id: "c",
-    object: "chat.completion.chunk",
-    created: 0,
-    model: "m",
-    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-  });
-  const usage = {
-    prompt_tokens: 5,
-    completion_tokens: 7,
-    total_tokens: 12,
-    prompt_tokens_details: { cached_tokens: 2 },
+  const usage: Usage = {
+    inputTokens: 3,
+    outputTokens: 7,
+    totalTokens: 12,
+    cacheReadInputTokens: 2,
+    cacheWriteInputTokens: 0,
   };
 
-  function encode(chunks: ChatCompletionChunk[], includeEncrypted = true) {
+  function encode(events: StreamEvent[], includeEncrypted = true) {
     const tools = new ToolNames();
     tools.add({ kind: "custom", name: "apply_patch" }, "apply_patch");
+    tools.add({ kind: "function", name: "spawn", namespace: "agents" }, "agents__spawn");
     const enc = new ResponseEncoder({
       id: "resp_1",
       createdAt: 1,
@@ -91,33 +83,22 @@ describe("ResponseEncoder", () => {
     });
     const out: ResponseEvent[] = [];
     enc.start(out);
-    for (const c of chunks) enc.push(c, out);
-    enc.push({ ...chunk({}), choices: [], usage }, out);
+    for (const ev of events) enc.push(ev, out);
     return { enc, out };
   }
 
-  test("reasoning, text, a function call and a custom call: items in order, each closed before the next", () => {
+  test("reasoning, text, a namespaced call and a custom call: items in order, each closed before the next", () => {
     const { enc, out } = encode([
-      chunk({ reasoning_content: "hmm" }),
-      chunk({ thinking_blocks: [{ type: "thinking", thinking: "hmm", signature: "s1" }] }),
-      chunk({ content: "Hi" }),
-      chunk({
-        tool_calls: [
-          { index: 0, id: "call_a", type: "function", function: { name: "f", arguments: "" } },
-        ],
-      }),
-      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] }),
-      chunk({
-        tool_calls: [
-          {
-            index: 1,
-            id: "call_b",
-            type: "function",
-            function: { name: "apply_patch", arguments: '{"input":"*** Begin Patch"}' },
-          },
-        ],
-      }),
-      chunk({}, "tool_calls"),
+      { type: "message-start" },
+      { type: "reasoning-delta", index: 0, text: "hmm" },
+      { type: "reasoning-signature", index: 0, signature: "s1" },
+      { type: "block-end", index: 0 },
+      { type: "text-delta", index: 1, text: "Hi" },
+      { type: "tool-call-start", index: 2, id: "call_a", name: "agents__spawn" },
+      { type: "tool-call-delta", index: 2, delta: '{"a":1}' },
+      { type: "tool-call-start", index: 3, id: "call_b", name: "apply_patch" },
+      { type: "tool-call-delta", index: 3, delta: '{"input":"*** Begin Patch"}' },
+      { type: "finish", reason: "tool-use", usage, provider: {} },
     ]);
     expect(out.map((e) => e.sequence_number)).toEqual(out.map((_, i) => i));
     const open: number[] = [];
@@ -140,6 +121,12 @@ describe("ResponseEncoder", () => {
       summary: [{ type: "summary_text", text: "hmm" }],
       encrypted_content: expect.stringMatching(/^gw1\./),
     });
+    expect(output[2]).toMatchObject({
+      call_id: "call_a",
+      name: "spawn",
+      namespace: "agents",
+      arguments: '{"a":1}',
+    });
     expect(output[3]).toMatchObject({
       call_id: "call_b",
       name: "apply_patch",
@@ -147,22 +134,19 @@ describe("ResponseEncoder", () => {
     });
     expect(enc.response.usage).toEqual({
       input_tokens: 5,
-      input_tokens_details: { cached_tokens: 2 },
+      input_tokens_details: { cached_tokens: 2, cache_write_tokens: 0 },
       output_tokens: 7,
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: 12,
     });
-    // The stored turn keeps the Bedrock names and the signed thinking.
-    expect(enc.assistantTurn()).toMatchObject({
+    // The stored turn keeps the Bedrock names and the signed reasoning first.
+    expect(enc.assistantTurn()).toEqual({
       role: "assistant",
-      content: "Hi",
-      thinking_blocks: [{ type: "thinking", signature: "s1" }],
-      tool_calls: [
-        { id: "call_a" },
-        {
-          id: "call_b",
-          function: { name: "apply_patch", arguments: '{"input":"*** Begin Patch"}' },
-        },
+      content: [
+        { type: "reasoning", text: "hmm", signature: "s1" },
+        { type: "text", text: "Hi" },
+        { type: "tool-call", id: "call_a", name: "agents__spawn", input: { a: 1 } },
+        { type: "tool-call", id: "call_b", name: "apply_patch", input: "*** Begin Patch" },
       ],
     });
   });
@@ -170,9 +154,9 @@ describe("ResponseEncoder", () => {
   test("no encrypted_content unless included; max tokens → response.incomplete", () => {
     const { enc, out } = encode(
       [
-        chunk({ thinking_blocks: [{ type: "redacted_thinking", data: "AA" }] }),
-        chunk({ content: "cut" }),
-        chunk({}, "length"),
+        { type: "redacted-reasoning", index: 0, data: "AA" },
+        { type: "text-delta", index: 1, text: "cut" },
+        { type: "finish", reason: "max-tokens", usage, provider: {} },
       ],
       false,
     );

@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources";
 import { z } from "zod";
-import { RESPONSE_TOOL } from "../../src/chat/structured-output";
+import { RESPONSE_TOOL } from "../../src/converse/structured-output";
 import { type Stack, startStack } from "../support/stack";
 
 const CLAUDE45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";

@@ -4,19 +4,27 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { ContentBlock, ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
-import { documentName } from "../../src/chat/documents";
-import { isBlockedAddress } from "../../src/chat/media";
-import { chatRequestSchema } from "../../src/chat/schema";
+import type { StreamEvent } from "../../src/conversation";
+import { documentName } from "../../src/converse/documents";
+import { ConverseEventMapper } from "../../src/converse/events";
+import { isBlockedAddress } from "../../src/converse/media";
+import { type ConverseResult, resultOf } from "../../src/converse/result";
 import {
-  adaptConverseOutput,
+  adaptResult,
   RESPONSE_TOOL,
+  type StructuredOutputPlan,
   streamAdapterFor,
-} from "../../src/chat/structured-output";
-import { toConverse } from "../../src/chat/to-converse";
-import { bedrockToolUseId, MISSING_RESULT_TEXT } from "../../src/chat/tools";
+} from "../../src/converse/structured-output";
+import { bedrockToolUseId, MISSING_RESULT_TEXT } from "../../src/converse/tools";
 import { validateConverseRequest } from "../../src/emulator/validate";
 import { InvalidRequestError } from "../../src/errors";
 import { capabilitiesOf } from "../../src/models/capabilities";
+import { chatRequestSchema } from "../../src/surfaces/openai-chat/schema";
+import { toConverse } from "../../src/surfaces/openai-chat/translate";
+
+/** Structured output's non-stream adapter on a Converse answer (as the runner applies it). */
+const adaptConverseOutput = (out: ConverseResult, plan: StructuredOutputPlan) =>
+  adaptResult(resultOf(out), plan);
 
 const CLAUDE45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const CLAUDE3 = "anthropic.claude-3-haiku-20240307-v1:0";
@@ -521,8 +529,8 @@ describe("structured output", () => {
       },
       plan,
     );
-    expect(out.output?.message?.content).toEqual([{ text: '{"name":"Ada"}' }]);
-    expect(out.stopReason).toBe("end_turn");
+    expect(out.content).toEqual([{ type: "text", text: '{"name":"Ada"}' }]);
+    expect(out.reason).toBe("end-turn");
   });
 
   test("non-stream: a real client tool call is kept as a tool call", () => {
@@ -535,18 +543,16 @@ describe("structured output", () => {
       },
       plan,
     );
-    expect(out.stopReason).toBe("tool_use");
+    expect(out.reason).toBe("tool-use");
   });
 
-  async function collect(events: ConverseStreamOutput[]): Promise<ConverseStreamOutput[]> {
-    const adapter = streamAdapterFor(plan);
-    if (!adapter) throw new Error("tool mode expected");
-    const out: ConverseStreamOutput[] = [];
-    const emit = (ev: ConverseStreamOutput) => {
-      out.push(ev);
-    };
-    for (const ev of events) adapter.push(ev, emit);
-    adapter.end(emit);
+  /** Converse events through the core's mapper and the adapter (a metadata event ends them). */
+  async function collect(events: ConverseStreamOutput[]): Promise<StreamEvent[]> {
+    const out: StreamEvent[] = [];
+    const adapter = streamAdapterFor(plan, { push: (ev) => out.push(ev) });
+    const mapper = new ConverseEventMapper(adapter);
+    for (const ev of [...events, { metadata: { usage: {}, metrics: {} } }])
+      mapper.push(ev as ConverseStreamOutput);
     return out;
   }
 
@@ -565,12 +571,11 @@ describe("structured output", () => {
       { contentBlockStop: { contentBlockIndex: 1 } },
       { messageStop: { stopReason: "tool_use" } },
     ]);
-    const texts = out.flatMap((e) =>
-      e.contentBlockDelta?.delta?.text ? [e.contentBlockDelta.delta.text] : [],
-    );
+    const texts = out.flatMap((e) => (e.type === "text-delta" ? [e.text] : []));
     expect(texts.join("")).toBe('{"name":"A"}');
-    expect(out.some((e) => e.contentBlockStart)).toBe(false);
-    expect(out.find((e) => e.messageStop)?.messageStop?.stopReason).toBe("end_turn");
+    expect(out.some((e) => e.type === "tool-call-start")).toBe(false);
+    const finish = out.find((e) => e.type === "finish");
+    expect(finish?.type === "finish" && finish.reason).toBe("end-turn");
   });
 
   test("stream: a plain text answer (the model ignored the tool) is released at the end", async () => {
@@ -579,11 +584,7 @@ describe("structured output", () => {
       { contentBlockDelta: { contentBlockIndex: 0, delta: { text: "{}" } } },
       { messageStop: { stopReason: "end_turn" } },
     ]);
-    expect(out.map((e) => Object.keys(e)[0])).toEqual([
-      "messageStart",
-      "contentBlockDelta",
-      "messageStop",
-    ]);
+    expect(out.map((e) => e.type)).toEqual(["message-start", "text-delta", "finish"]);
   });
 });
 

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { decodeFrame, readUint32 } from "../../src/bedrock/frame-decoder";
-import { decodeBatches } from "../../src/bedrock/raw-runtime";
+import { decodeBatches } from "../../src/bedrock/raw/event-stream";
 import { encodeFrame, eventFrame, exceptionFrame } from "../../src/emulator/eventstream";
 
 const encoder = new TextEncoder();

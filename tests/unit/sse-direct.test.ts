@@ -6,7 +6,8 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import type { Server } from "bun";
-import { toSseStream } from "../../src/chat/sse";
+import { toSseStream } from "../../src/http/sse";
+import { CHAT_FRAMING } from "../../src/surfaces/openai-chat/route";
 
 let server: Server<unknown> | undefined;
 afterEach(() => {
@@ -43,6 +44,7 @@ test("a client that disconnects cancels the stream: upstream aborted, outcome ca
   }
   const url = serve(() =>
     toSseStream(slow(), {
+      framing: CHAT_FRAMING,
       keepaliveMs: 60_000,
       idleTimeoutMs: 60_000,
       abort: () => aborts++,
@@ -66,7 +68,12 @@ test("a slow reader gets every frame in order, then [DONE]", async () => {
     for (let n = 0; n < count; n++) yield [{ n, big }];
   }
   const url = serve(() =>
-    toSseStream(many(), { keepaliveMs: 60_000, idleTimeoutMs: 60_000, abort: () => {} }),
+    toSseStream(many(), {
+      framing: CHAT_FRAMING,
+      keepaliveMs: 60_000,
+      idleTimeoutMs: 60_000,
+      abort: () => {},
+    }),
   );
   const res = await fetch(url);
   const reader = res.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;

@@ -6,10 +6,12 @@
  * aborts the stream's upstream.
  */
 import { describe, expect, test } from "bun:test";
-import { toSseStream } from "../../src/chat/sse";
+import { toSseStream } from "../../src/http/sse";
+import { CHAT_FRAMING } from "../../src/surfaces/openai-chat/route";
 
 describe("toSseStream's shutdown signal", () => {
   const sseOpts = (signal: AbortSignal, onAbort: () => void) => ({
+    framing: CHAT_FRAMING,
     keepaliveMs: 60_000,
     idleTimeoutMs: 60_000,
     abort: onAbort,

@@ -1,9 +1,29 @@
 import { describe, expect, test } from "bun:test";
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
-import { finishReason, toChatCompletion, toUsage } from "../../src/chat/from-converse";
-import { chunkBatches, IncompleteStreamError } from "../../src/chat/stream";
-import type { ChatCompletionChunk } from "../../src/chat/types";
+import { encodeBatches, IncompleteStreamError } from "../../src/converse/events";
+import { finishReasonOf, resultOf, usageOf } from "../../src/converse/result";
 import { GatewayError } from "../../src/errors";
+import {
+  type CompletionMeta,
+  toChatCompletion as chatCompletion,
+  finishReason as chatFinishReason,
+  toUsage as chatUsage,
+} from "../../src/surfaces/openai-chat/encode-result";
+import { ChatChunkEncoder } from "../../src/surfaces/openai-chat/encode-stream";
+import type { ChatCompletionChunk } from "../../src/surfaces/openai-chat/wire";
+
+/** The chat surface on Converse events: the core's event loop driving the chunk encoder. */
+function chunkBatches(
+  list: AsyncIterable<ConverseStreamOutput>,
+  meta: CompletionMeta,
+  opts: { includeUsage: boolean },
+) {
+  return encodeBatches(list, new ChatChunkEncoder(meta, opts.includeUsage));
+}
+const toChatCompletion = (out: Parameters<typeof resultOf>[0], meta: CompletionMeta) =>
+  chatCompletion(resultOf(out), meta);
+const finishReason = (stop: string | undefined) => chatFinishReason(finishReasonOf(stop).reason);
+const toUsage = (u: Parameters<typeof usageOf>[0]) => chatUsage(usageOf(u));
 
 const META = { id: "chatcmpl-test", created: 1700000000, model: "m" };
 

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import { chatRequestSchema } from "../../src/chat/schema";
-import { toConverse } from "../../src/chat/to-converse";
 import { capabilitiesOf } from "../../src/models/capabilities";
+import { chatRequestSchema } from "../../src/surfaces/openai-chat/schema";
+import { toConverse } from "../../src/surfaces/openai-chat/translate";
 
 test("thinking + forced tool_choice + parallel_tool_calls:false still sends a tool_choice Bedrock accepts", () => {
   const model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";

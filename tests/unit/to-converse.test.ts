@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { chatRequestSchema } from "../../src/chat/schema";
-import { CONTINUE_TEXT, PLACEHOLDER_USER_TEXT, toConverse } from "../../src/chat/to-converse";
+import { CONTINUE_TEXT, PLACEHOLDER_USER_TEXT } from "../../src/converse/messages";
 import { InvalidRequestError } from "../../src/errors";
 import { capabilitiesOf } from "../../src/models/capabilities";
+import { chatRequestSchema } from "../../src/surfaces/openai-chat/schema";
+import { toConverse } from "../../src/surfaces/openai-chat/translate";
 
 const CLAUDE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const CLAUDE3 = "anthropic.claude-3-haiku-20240307-v1:0";

@@ -1,26 +1,37 @@
 /**
- * Responses wire request → the gateway's conversation (today the chat
- * translator's request type, which owns every Bedrock rule: tool pairing,
- * cache points, thinking signatures, structured output). Pure apart from
- * opening sealed reasoning.
+ * Responses wire request → the conversation model. Reads the wire and keeps
+ * the client's words for errors (`input[3].call_id`); decides nothing about
+ * Bedrock (src/converse/ does: tool pairing, cache points, thinking
+ * signatures, structured output).
  *
  * What this module owns is the Responses-only part:
  * - input items (messages with or without `type`, function / custom tool calls
  *   and outputs, reasoning items) → turns; consecutive assistant-side items
  *   (reasoning, message, calls) form one assistant turn;
- * - `instructions` and system / developer items → system blocks, in order;
- * - tools: `function` as is, `custom` as a tool with one string field `input`
- *   (its grammar in the description), `namespace` flattened to Bedrock-valid
- *   names; hosted tools dropped with a warning (never a 400);
- * - `reasoning` items carrying our `encrypted_content` → signed thinking blocks.
+ * - `instructions` and system / developer items → system parts, in order;
+ * - tools: `function` as is, `custom` as a free-form tool (its grammar in the
+ *   description), `namespace` flattened to Bedrock-valid names and mapped
+ *   back; hosted tools dropped with a warning (never a 400);
+ * - `reasoning` items carrying our `encrypted_content` → signed reasoning parts.
  *
  * @module
  */
-import type { ChatMessage, ChatRequest, UserContentPart } from "../../chat/schema";
-import type { ThinkingBlock } from "../../chat/types";
+import type {
+  AssistantPart,
+  Conversation,
+  ImagePart,
+  JsonObject,
+  SystemPart,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  Turn,
+  UserPart,
+} from "../../conversation";
 import { InvalidRequestError } from "../../errors";
+import { isRecord, type Json } from "../../json";
 import type { ResponsesRequest, ResponsesTool } from "./schema";
-import type { ReasoningSealer } from "./seal";
+import type { ReasoningSealer, SealedReasoning } from "./seal";
 
 /** How a tool offered to Bedrock maps back to the Responses wire. */
 export interface ToolTarget {
@@ -29,13 +40,13 @@ export interface ToolTarget {
   namespace?: string;
 }
 
-/** Bedrock tool name → Responses tool, and back. */
+/** Bedrock tool name ↔ Responses tool (name, namespace, kind). */
 export class ToolNames {
-  readonly byBedrock = new Map<string, ToolTarget>();
+  readonly #byBedrock = new Map<string, ToolTarget>();
   readonly #toBedrock = new Map<string, string>();
 
   add(target: ToolTarget, bedrockName: string): void {
-    this.byBedrock.set(bedrockName, target);
+    this.#byBedrock.set(bedrockName, target);
     this.#toBedrock.set(key(target.name, target.namespace), bedrockName);
   }
 
@@ -45,7 +56,7 @@ export class ToolNames {
   }
 
   target(bedrockName: string): ToolTarget {
-    return this.byBedrock.get(bedrockName) ?? { kind: "function", name: bedrockName };
+    return this.#byBedrock.get(bedrockName) ?? { kind: "function", name: bedrockName };
   }
 }
 
@@ -56,8 +67,8 @@ function key(name: string, namespace: string | undefined): string {
 const VALID = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
- * A name Bedrock accepts (`[a-zA-Z0-9_-]{1,64}`): `namespace__name`, invalid
- * characters replaced, and a hash suffix when it had to be shortened or changed.
+ * A name Bedrock accepts (`[a-zA-Z0-9_-]{1,64}`): `namespace__name`, with
+ * invalid characters replaced and a hash suffix when it had to be changed.
  */
 export function flatName(name: string, namespace: string | undefined): string {
   const joined = namespace ? `${namespace}__${name}` : name;
@@ -66,155 +77,158 @@ export function flatName(name: string, namespace: string | undefined): string {
   return `${joined.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 55)}_${hash}`;
 }
 
-/** Description of a custom tool's one string field. */
-function customInputDescription(tool: Extract<ResponsesTool, { type: "custom" }>): string {
-  const f = tool.format;
-  if (f && f.type === "grammar" && "definition" in f) {
-    return `The raw input for this tool, as plain text (not JSON). It must match this ${String(f.syntax)} grammar:\n${String(f.definition)}`;
-  }
-  return "The raw input for this tool, as plain text.";
+/** Hosted tools run by OpenAI's servers: Bedrock cannot run them. */
+function isClientTool(type: string): boolean {
+  return type === "function" || type === "custom" || type === "namespace";
 }
 
-/** Hosted tools run by OpenAI's servers: Bedrock cannot run them. */
-const HOSTED = new Set([
-  "web_search",
-  "web_search_preview",
-  "web_search_2025_08_26",
-  "web_search_preview_2025_03_11",
-  "file_search",
-  "code_interpreter",
-  "tool_search",
-  "image_generation",
-  "computer",
-  "computer_use",
-  "computer_use_preview",
-  "mcp",
-  "local_shell",
-  "shell",
-  "apply_patch",
-]);
-
 export interface Decoded {
-  chat: ChatRequest;
+  conversation: Conversation;
   tools: ToolNames;
   warnings: string[];
-  /** The input items of this request, normalised to objects (for input_items). */
-  items: Record<string, unknown>[];
+  /** The input items of this request, as objects (for input_items). */
+  items: Json[];
+  /** What previous_response_id replays later (everything but `instructions`). */
+  replay: Replay;
+}
+
+/** The stored part of a conversation: system items and turns (JSON-safe: URLs, not bytes). */
+export interface Replay {
+  system: SystemPart[];
+  turns: Turn[];
 }
 
 export interface DecodeContext {
   sealer: ReasoningSealer;
-  /** Turns replayed from previous_response_id, placed before this request's input. */
-  history?: ChatMessage[];
+  /** The stored conversation previous_response_id names, placed before this input. */
+  history?: Replay;
 }
 
-export function decodeRequest(req: ResponsesRequest, ctx: DecodeContext): Decoded {
+export function decodeResponsesRequest(req: ResponsesRequest, ctx: DecodeContext): Decoded {
   const warnings: string[] = [];
-  const tools = new ToolNames();
-  const chatTools = decodeTools(req.tools ?? [], tools, warnings);
+  const names = new ToolNames();
+  const tools = decodeTools(req.tools ?? [], names, warnings);
   const items = normaliseInput(req.input);
-  const messages: ChatMessage[] = [];
-  if (req.instructions != null && req.instructions.trim() !== "") {
-    messages.push({ role: "system", content: req.instructions });
-  }
-  messages.push(...(ctx.history ?? []));
-  messages.push(...decodeItems(items, tools, ctx.sealer, warnings));
-  if (messages.every((m) => m.role === "system" || m.role === "developer")) {
+  const replay: Replay = {
+    system: [...(ctx.history?.system ?? [])],
+    turns: [...(ctx.history?.turns ?? [])],
+  };
+  decodeItems(items, names, ctx.sealer, replay, warnings);
+  if (replay.turns.length === 0) {
     throw new InvalidRequestError(
       "input must contain at least one message.",
       "input",
       "missing_input",
     );
   }
+  const system: SystemPart[] = [];
+  if (req.instructions != null && req.instructions.trim() !== "")
+    system.push({ type: "text", text: req.instructions });
+  system.push(...replay.system);
 
-  const chat: ChatRequest = { messages };
-  if (req.model) chat.model = req.model;
-  if (req.stream) chat.stream = true;
-  if (chatTools.length > 0) chat.tools = chatTools;
-  const choice = decodeToolChoice(req.tool_choice, tools, warnings);
-  if (choice !== undefined) chat.tool_choice = choice;
-  if (req.parallel_tool_calls != null) chat.parallel_tool_calls = req.parallel_tool_calls;
-  if (req.max_output_tokens != null) chat.max_completion_tokens = req.max_output_tokens;
-  if (req.temperature != null) chat.temperature = req.temperature;
-  if (req.top_p != null) chat.top_p = req.top_p;
-  if (req.reasoning?.effort != null) chat.reasoning_effort = req.reasoning.effort;
-  if (req.metadata != null && Object.keys(req.metadata).length > 0) chat.metadata = req.metadata;
-  if (req.service_tier != null) chat.service_tier = req.service_tier;
+  const conversation: Conversation = {
+    system,
+    turns: replay.turns,
+    tools,
+    reasoning: {},
+    limits: {},
+    sampling: {},
+    bedrock: {},
+    stream: req.stream === true,
+  };
+  const choice = decodeToolChoice(req.tool_choice, names, warnings);
+  if (choice) conversation.toolChoice = choice;
+  if (req.parallel_tool_calls === false) conversation.parallelToolCalls = false;
+  if (req.max_output_tokens != null) conversation.limits.maxTokens = req.max_output_tokens;
+  conversation.limits.maxTokensParam = "max_output_tokens";
+  if (req.temperature != null) conversation.sampling.temperature = req.temperature;
+  if (req.top_p != null) conversation.sampling.topP = req.top_p;
+  if (req.reasoning?.effort != null) conversation.reasoning.effort = req.reasoning.effort;
+  if (req.service_tier != null)
+    conversation.bedrock.serviceTier = { value: req.service_tier, param: "service_tier" };
+  if (req.metadata != null && Object.keys(req.metadata).length > 0)
+    conversation.bedrock.requestMetadata = [{ value: req.metadata, param: "metadata" }];
   const format = req.text?.format;
-  if (format && format.type !== "text") {
-    chat.response_format =
-      format.type === "json_object"
-        ? { type: "json_object" }
-        : {
-            type: "json_schema",
-            json_schema: {
-              name: format.name,
-              schema: format.schema,
-              ...(format.description != null ? { description: format.description } : {}),
-              ...(format.strict != null ? { strict: format.strict } : {}),
-            },
-          };
+  if (format?.type === "json_object") conversation.outputFormat = { type: "json-object" };
+  else if (format?.type === "json_schema") {
+    conversation.outputFormat = {
+      type: "json-schema",
+      name: format.name,
+      schema: format.schema,
+      ...(format.description != null ? { description: format.description } : {}),
+      ...(format.strict != null ? { strict: format.strict } : {}),
+    };
   }
-  return { chat, tools, warnings, items };
+  return { conversation, tools: names, warnings, items, replay };
 }
 
 // ---- tools --------------------------------------------------------------------------
 
-type ChatTool = NonNullable<ChatRequest["tools"]>[number];
+type FunctionTool = Extract<ResponsesTool, { type: "function"; name: string }>;
+type CustomTool = Extract<ResponsesTool, { type: "custom"; name: string }>;
 
-function decodeTools(defs: ResponsesTool[], names: ToolNames, warnings: string[]): ChatTool[] {
-  const out: ChatTool[] = [];
-  const dropped: string[] = [];
-  const add = (tool: ResponsesTool, namespace: string | undefined) => {
+/** A custom tool's description, with its grammar (the model sees only a string field). */
+function customDescription(t: CustomTool): string | undefined {
+  const f = t.format;
+  const grammar =
+    f && f.type === "grammar" && "definition" in f
+      ? `Send the input as raw text in the \`input\` field. It must match this ${String(f.syntax)} grammar:\n${String(f.definition)}`
+      : undefined;
+  const parts = [t.description ?? undefined, grammar].filter(
+    (s): s is string => !!s && s.trim() !== "",
+  );
+  return parts.length > 0 ? parts.join("\n\n") : undefined;
+}
+
+function decodeTools(
+  defs: ResponsesTool[],
+  names: ToolNames,
+  warnings: string[],
+): ToolDefinition[] {
+  const out: ToolDefinition[] = [];
+  const dropped = new Set<string>();
+  const add = (tool: ResponsesTool, param: string, namespace: string | undefined) => {
+    const ns = namespace ? { namespace } : {};
     if (tool.type === "function" && "name" in tool) {
-      const t = tool as Extract<ResponsesTool, { type: "function" }>;
+      const t = tool as FunctionTool;
       const name = flatName(t.name, namespace);
-      names.add({ kind: "function", name: t.name, ...(namespace ? { namespace } : {}) }, name);
+      names.add({ kind: "function", name: t.name, ...ns }, name);
       out.push({
-        type: "function",
-        function: {
-          name,
-          ...(t.description != null ? { description: t.description } : {}),
-          ...(t.parameters != null ? { parameters: t.parameters } : {}),
-          ...(t.strict != null ? { strict: t.strict } : {}),
-        },
+        kind: "function",
+        name,
+        ...(t.description != null ? { description: t.description } : {}),
+        ...(t.parameters != null ? { inputSchema: t.parameters as JsonObject } : {}),
+        ...(t.strict != null ? { strict: t.strict } : {}),
+        param,
+        fieldParam: param,
       });
     } else if (tool.type === "custom" && "name" in tool) {
-      const t = tool as Extract<ResponsesTool, { type: "custom" }>;
+      const t = tool as CustomTool;
       const name = flatName(t.name, namespace);
-      names.add({ kind: "custom", name: t.name, ...(namespace ? { namespace } : {}) }, name);
+      names.add({ kind: "custom", name: t.name, ...ns }, name);
+      const description = customDescription(t);
       out.push({
-        type: "function",
-        function: {
-          name,
-          ...(t.description != null ? { description: t.description } : {}),
-          parameters: {
-            type: "object",
-            properties: { input: { type: "string", description: customInputDescription(t) } },
-            required: ["input"],
-            additionalProperties: false,
-          },
-        },
+        kind: "custom",
+        name,
+        ...(description ? { description } : {}),
+        ...(t.format != null ? { format: t.format } : {}),
+        param,
+        fieldParam: param,
       });
     } else {
-      dropped.push(tool.type);
+      dropped.add(tool.type);
     }
   };
-  for (const tool of defs) {
+  defs.forEach((tool, i) => {
     if (tool.type === "namespace" && "tools" in tool && Array.isArray(tool.tools)) {
-      const ns = tool as Extract<ResponsesTool, { type: "namespace" }>;
-      for (const inner of ns.tools) add(inner, ns.name);
-    } else if (HOSTED.has(tool.type) || (tool.type !== "function" && tool.type !== "custom")) {
-      dropped.push(tool.type);
-    } else {
-      add(tool, undefined);
-    }
-  }
-  if (dropped.length > 0) {
-    warnings.push(
-      `hosted tools dropped (Bedrock cannot run them): ${[...new Set(dropped)].join(", ")}`,
-    );
-  }
+      tool.tools.forEach((inner, j) => {
+        add(inner as ResponsesTool, `tools[${i}].tools[${j}]`, String(tool.name));
+      });
+    } else if (!isClientTool(tool.type)) dropped.add(tool.type);
+    else add(tool, `tools[${i}]`, undefined);
+  });
+  if (dropped.size > 0)
+    warnings.push(`hosted tools dropped (Bedrock cannot run them): ${[...dropped].join(", ")}`);
   return out;
 }
 
@@ -222,85 +236,64 @@ function decodeToolChoice(
   choice: ResponsesRequest["tool_choice"],
   names: ToolNames,
   warnings: string[],
-): ChatRequest["tool_choice"] | undefined {
+): ToolChoice | undefined {
   if (choice == null) return undefined;
-  if (typeof choice === "string") return choice;
-  const c = choice as Record<string, unknown>;
-  if ((c.type === "function" || c.type === "custom") && typeof c.name === "string") {
-    return { type: "function", function: { name: names.bedrockName(c.name, undefined) } };
-  }
+  if (typeof choice === "string") return { type: choice };
+  const c = choice as Json;
+  if ((c.type === "function" || c.type === "custom") && typeof c.name === "string")
+    return { type: "tool", name: names.bedrockName(c.name, undefined) };
   if (c.type === "allowed_tools" && Array.isArray(c.tools)) {
-    const tools = (c.tools as Record<string, unknown>[])
+    const picked = (c.tools as Json[])
       .filter((t) => (t.type === "function" || t.type === "custom") && typeof t.name === "string")
-      .map((t) => ({
-        type: "function" as const,
-        function: { name: names.bedrockName(String(t.name), undefined) },
-      }));
-    if (tools.length === 0) return c.mode === "required" ? "required" : "auto";
-    return {
-      type: "allowed_tools",
-      allowed_tools: { mode: c.mode === "required" ? "required" : "auto", tools },
-    };
+      .map((t) => names.bedrockName(String(t.name), undefined));
+    const mode = c.mode === "required" ? "required" : "auto";
+    return picked.length > 0 ? { type: "allowed", names: picked, mode } : { type: mode };
   }
   warnings.push(`tool_choice '${String(c.type)}' names a hosted tool; relaxed to auto`);
-  return "auto";
+  return { type: "auto" };
 }
 
 // ---- input items --------------------------------------------------------------------
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function normaliseInput(input: ResponsesRequest["input"]): Record<string, unknown>[] {
+function normaliseInput(input: ResponsesRequest["input"]): Json[] {
   if (input === undefined) return [];
-  if (typeof input === "string") {
+  if (typeof input === "string")
     return [{ type: "message", role: "user", content: [{ type: "input_text", text: input }] }];
-  }
   return input.map((item, i) => {
-    if (!isRecord(item)) {
+    if (!isRecord(item))
       throw new InvalidRequestError(
         "Each input item must be an object.",
         `input[${i}]`,
         "invalid_type",
       );
-    }
     return item;
   });
 }
 
 function str(v: unknown, param: string): string {
-  if (typeof v !== "string") {
+  if (typeof v !== "string")
     throw new InvalidRequestError(`'${param}' must be a string.`, param, "invalid_type");
-  }
   return v;
 }
 
-type AssistantTurn = Extract<ChatMessage, { role: "assistant" }>;
-
 function decodeItems(
-  items: Record<string, unknown>[],
+  items: Json[],
   names: ToolNames,
   sealer: ReasoningSealer,
+  into: Replay,
   warnings: string[],
-): ChatMessage[] {
-  const out: ChatMessage[] = [];
-  let assistant: AssistantTurn | undefined;
-  let texts: string[] = [];
-  let thinking: ThinkingBlock[] = [];
-  const open = (): AssistantTurn => {
-    assistant ??= { role: "assistant", content: null };
-    return assistant;
-  };
+): void {
+  // The assistant turn being built: reasoning first (Claude requires it), then text, then calls.
+  let reasoning: SealedReasoning[] = [];
+  let texts: TextPart[] = [];
+  let calls: AssistantPart[] = [];
+  let open = false;
   const flush = () => {
-    if (assistant) {
-      if (texts.length > 0) assistant.content = texts.join("");
-      if (thinking.length > 0) assistant.thinking_blocks = thinking;
-      out.push(assistant);
-    }
-    assistant = undefined;
+    if (open) into.turns.push({ role: "assistant", content: [...reasoning, ...texts, ...calls] });
+    reasoning = [];
     texts = [];
-    thinking = [];
+    calls = [];
+    open = false;
   };
   const skipped = new Set<string>();
 
@@ -309,20 +302,20 @@ function decodeItems(
     const type = item.type ?? (item.role !== undefined ? "message" : undefined);
     switch (type) {
       case "message": {
-        const role = item.role;
-        if (role === "assistant") {
-          open();
-          texts.push(...assistantTexts(item.content, `${p}.content`));
+        if (item.role === "assistant") {
+          open = true;
+          for (const t of assistantTexts(item.content, `${p}.content`))
+            texts.push({ type: "text", text: t });
           return;
         }
         flush();
-        if (role === "system" || role === "developer") {
-          out.push({ role, content: systemText(item.content, `${p}.content`) });
-        } else if (role === "user") {
-          out.push({ role: "user", content: userContent(item.content, `${p}.content`) });
+        if (item.role === "system" || item.role === "developer") {
+          into.system.push({ type: "text", text: systemText(item.content, `${p}.content`) });
+        } else if (item.role === "user") {
+          into.turns.push({ role: "user", content: userParts(item.content, `${p}.content`) });
         } else {
           throw new InvalidRequestError(
-            `Unsupported role '${String(role)}'; use user, assistant, system or developer.`,
+            `Unsupported role '${String(item.role)}'; use user, assistant, system or developer.`,
             `${p}.role`,
             "invalid_value",
           );
@@ -332,39 +325,43 @@ function decodeItems(
       case "reasoning": {
         const sealed = item.encrypted_content;
         if (typeof sealed === "string" && sealed !== "") {
-          open();
-          thinking.push(...sealer.open(sealed, `${p}.encrypted_content`));
+          open = true;
+          reasoning.push(...sealer.open(sealed, `${p}.encrypted_content`));
         }
         return;
       }
       case "function_call":
       case "custom_tool_call": {
-        const a = open();
+        open = true;
         const name = str(item.name, `${p}.name`);
         const ns = typeof item.namespace === "string" ? item.namespace : undefined;
-        const args =
-          type === "function_call"
-            ? typeof item.arguments === "string"
-              ? item.arguments
-              : ""
-            : JSON.stringify({ input: typeof item.input === "string" ? item.input : "" });
-        a.tool_calls = [
-          ...(a.tool_calls ?? []),
-          {
-            id: str(item.call_id, `${p}.call_id`),
-            type: "function",
-            function: { name: names.bedrockName(name, ns), arguments: args },
-          },
-        ];
+        calls.push({
+          type: "tool-call",
+          id: str(item.call_id, `${p}.call_id`),
+          name: names.bedrockName(name, ns),
+          input:
+            type === "function_call"
+              ? parseArguments(item.arguments, `${p}.arguments`)
+              : typeof item.input === "string"
+                ? item.input
+                : "",
+          param: p,
+        });
         return;
       }
       case "function_call_output":
       case "custom_tool_call_output": {
         flush();
-        out.push({
-          role: "tool",
-          tool_call_id: str(item.call_id, `${p}.call_id`),
-          content: toolOutput(item.output, `${p}.output`),
+        into.turns.push({
+          role: "user",
+          content: [
+            {
+              type: "tool-result",
+              toolCallId: str(item.call_id, `${p}.call_id`),
+              content: toolOutput(item.output, `${p}.output`),
+              param: p,
+            },
+          ],
         });
         return;
       }
@@ -381,30 +378,43 @@ function decodeItems(
   });
   flush();
   if (skipped.size > 0) warnings.push(`input items ignored: ${[...skipped].join(", ")}`);
-  return out;
 }
 
-function parts(content: unknown, param: string): Record<string, unknown>[] {
+function parseArguments(args: unknown, param: string): JsonObject {
+  if (typeof args !== "string" || args.trim() === "") return {};
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (isRecord(parsed)) return parsed;
+  } catch {
+    // the error below
+  }
+  throw new InvalidRequestError(
+    "Function call arguments must be a JSON object.",
+    param,
+    "invalid_tool_arguments",
+  );
+}
+
+function parts(content: unknown, param: string): Json[] {
   if (typeof content === "string") return [{ type: "input_text", text: content }];
-  if (!Array.isArray(content)) {
+  if (!Array.isArray(content))
     throw new InvalidRequestError(
       `'${param}' must be a string or an array of parts.`,
       param,
       "invalid_type",
     );
-  }
-  return content.map((p, j) => {
-    if (!isRecord(p))
+  return content.map((part, j) => {
+    if (!isRecord(part))
       throw new InvalidRequestError(
         "Each content part must be an object.",
         `${param}[${j}]`,
         "invalid_type",
       );
-    return p;
+    return part;
   });
 }
 
-function partText(p: Record<string, unknown>): string | undefined {
+function partText(p: Json): string | undefined {
   if (typeof p.text === "string") return p.text;
   if (typeof p.refusal === "string") return p.refusal;
   return undefined;
@@ -421,55 +431,47 @@ function systemText(content: unknown, param: string): string {
   return parts(content, param)
     .map((p, j) => {
       const t = partText(p);
-      if (t === undefined) {
+      if (t === undefined)
         throw new InvalidRequestError(
           "System and developer messages take text parts only.",
           `${param}[${j}]`,
           "invalid_value",
         );
-      }
       return t;
     })
     .join("\n");
 }
 
-function userContent(content: unknown, param: string): UserContentPart[] {
+function userParts(content: unknown, param: string): UserPart[] {
   return parts(content, param).map((p, j) => userPart(p, `${param}[${j}]`));
 }
 
-function userPart(p: Record<string, unknown>, param: string): UserContentPart {
+function userPart(
+  p: Json,
+  param: string,
+): TextPart | ImagePart | Extract<UserPart, { type: "file" }> {
   switch (p.type) {
     case "input_text":
     case "output_text":
     case "text":
       return { type: "text", text: str(p.text, `${param}.text`) };
-    case "input_image": {
-      if (typeof p.image_url !== "string" || p.image_url === "") {
+    case "input_image":
+      if (typeof p.image_url !== "string" || p.image_url === "")
         throw new InvalidRequestError(
           "input_image needs image_url (a data: or http(s) URL); file_id is not supported.",
           param,
           "unsupported_value",
         );
-      }
-      const detail = p.detail === "low" || p.detail === "high" ? p.detail : undefined;
-      return { type: "image_url", image_url: { url: p.image_url, ...(detail ? { detail } : {}) } };
-    }
-    case "input_file": {
-      if (typeof p.file_data !== "string") {
-        throw new InvalidRequestError(
-          "input_file needs file_data (a base64 data: URL); file_id and file_url are not supported.",
-          param,
-          "unsupported_value",
-        );
-      }
+      return { type: "image", source: { type: "url", url: p.image_url }, param };
+    case "input_file":
       return {
         type: "file",
-        file: {
-          file_data: p.file_data,
-          ...(typeof p.filename === "string" ? { filename: p.filename } : {}),
-        },
+        ...(typeof p.file_data === "string" ? { data: p.file_data } : {}),
+        ...(typeof p.file_id === "string" ? { fileId: p.file_id } : {}),
+        ...(typeof p.filename === "string" ? { filename: p.filename } : {}),
+        param,
+        fieldParam: param,
       };
-    }
     default:
       throw new InvalidRequestError(
         `Unsupported content part type '${String(p.type)}'.`,
@@ -479,21 +481,16 @@ function userPart(p: Record<string, unknown>, param: string): UserContentPart {
   }
 }
 
-type ToolContent = Extract<ChatMessage, { role: "tool" }>["content"];
-
-function toolOutput(output: unknown, param: string): ToolContent {
-  if (typeof output === "string") return output;
-  const out: Exclude<ToolContent, string> = [];
-  parts(output, param).forEach((p, j) => {
+function toolOutput(output: unknown, param: string): Array<TextPart | ImagePart> {
+  if (typeof output === "string") return [{ type: "text", text: output }];
+  return parts(output, param).map((p, j) => {
     const part = userPart(p, `${param}[${j}]`);
-    if (part.type === "text" || part.type === "image_url") out.push(part);
-    else {
+    if (part.type === "file")
       throw new InvalidRequestError(
         "Tool outputs take text and image parts.",
         `${param}[${j}]`,
         "unsupported_value",
       );
-    }
+    return part;
   });
-  return out;
 }

@@ -1,8 +1,8 @@
 /**
- * The gateway's stream deltas → Responses stream events and the Response
- * object. A synchronous state machine: one delta batch in, the events it makes
- * out; the same machine builds the non-stream Response (fed the whole answer
- * at once), so both shapes always agree.
+ * Neutral stream events → Responses stream events and the Response object. A
+ * synchronous encoder the Converse core's event loop drives (one event in, the
+ * events it makes appended to the batch); the same machine builds the
+ * non-stream Response (fed the result as events), so both shapes always agree.
  *
  * Rules it enforces (what the openai SDK, the Agents SDK and Codex check):
  * - `response.created` then `response.in_progress` first; `sequence_number`
@@ -16,11 +16,17 @@
  *
  * @module
  */
-import type { ChatMessage } from "../../chat/schema";
-import type { ChatCompletionChunk, ThinkingBlock, Usage } from "../../chat/types";
+import type {
+  AssistantTurn,
+  ConversationResult,
+  FinishReason,
+  StreamEvent,
+  Usage,
+} from "../../conversation";
+import type { StreamEncoder } from "../../converse/events";
 import type { GatewayError } from "../../errors";
 import type { ToolNames } from "./decode";
-import type { ReasoningSealer } from "./seal";
+import type { ReasoningSealer, SealedReasoning } from "./seal";
 
 export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
 
@@ -108,7 +114,7 @@ type OpenItem =
       index: number;
       item: Extract<OutputItem, { type: "reasoning" }>;
       text: string;
-      blocks: ThinkingBlock[];
+      blocks: SealedReasoning[];
       partOpen: boolean;
     }
   | { kind: "message"; index: number; item: Extract<OutputItem, { type: "message" }>; text: string }
@@ -117,16 +123,17 @@ type OpenItem =
       index: number;
       item: Extract<OutputItem, { type: "function_call" | "custom_tool_call" }>;
       args: string;
-      tool: number;
+      block: number;
     };
 
-export class ResponseEncoder {
+export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
   #seq = 0;
   readonly response: ResponseObject;
   #open: OpenItem | undefined;
-  /** Thinking blocks of the whole answer, in order (for stored conversations). */
-  readonly #thinking: ThinkingBlock[] = [];
-  #finish: string | null = null;
+  /** Reasoning of the whole answer, in order (for stored conversations). */
+  readonly #reasoning: SealedReasoning[] = [];
+  /** Reasoning text so far per block, for its signed part. */
+  readonly #reasoningText = new Map<number, string>();
   #done = false;
 
   constructor(private readonly opts: EncoderOptions) {
@@ -164,20 +171,74 @@ export class ResponseEncoder {
     this.#ev("response.in_progress", { response: this.#snapshot() }, out);
   }
 
-  /** One chunk of the gateway's chat-shaped stream. */
-  push(chunk: ChatCompletionChunk, out: ResponseEvent[]): void {
-    const choice = chunk.choices[0];
-    if (choice) {
-      const d = choice.delta;
-      if (d.reasoning_content) this.#reasoningText(d.reasoning_content, out);
-      if (d.thinking_blocks) this.#reasoningBlocks(d.thinking_blocks, out);
-      if (d.content) this.#text(d.content, out);
-      if (d.tool_calls) {
-        for (const tc of d.tool_calls) this.#toolDelta(tc, out);
+  /** One neutral stream event. */
+  push(ev: StreamEvent, out: ResponseEvent[]): void {
+    switch (ev.type) {
+      case "text-delta":
+        this.#text(ev.text, out);
+        return;
+      case "reasoning-delta":
+        this.#reasoningText.set(ev.index, (this.#reasoningText.get(ev.index) ?? "") + ev.text);
+        this.#reasoningDelta(ev.text, out);
+        return;
+      case "reasoning-signature": {
+        const text = this.#reasoningText.get(ev.index) ?? "";
+        this.#reasoningText.delete(ev.index);
+        this.#reasoningPart({ type: "reasoning", text, signature: ev.signature }, out);
+        return;
       }
-      if (choice.finish_reason) this.#finish = choice.finish_reason;
+      case "redacted-reasoning":
+        this.#reasoningPart({ type: "redacted-reasoning", data: ev.data }, out);
+        return;
+      case "tool-call-start":
+        this.#toolStart(ev.index, ev.id, ev.name, out);
+        return;
+      case "tool-call-delta":
+        this.#toolDelta(ev.index, ev.delta, out);
+        return;
+      case "finish":
+        this.#complete(ev.reason, ev.usage, out);
+        return;
+      case "message-start":
+      case "block-end":
+      case "error":
+        // Items close when the next one opens (or at the finish); errors are thrown, not pushed.
+        return;
     }
-    if (chunk.usage) this.#complete(chunk.usage, out);
+  }
+
+  /** A whole (non-streamed) answer, as the events a stream would have carried. */
+  pushResult(result: ConversationResult, out: ResponseEvent[]): void {
+    result.content.forEach((part, index) => {
+      switch (part.type) {
+        case "reasoning":
+          if (part.text !== "") this.push({ type: "reasoning-delta", index, text: part.text }, out);
+          if (part.signature)
+            this.push({ type: "reasoning-signature", index, signature: part.signature }, out);
+          return;
+        case "redacted-reasoning":
+          this.push({ type: "redacted-reasoning", index, data: part.data }, out);
+          return;
+        case "text":
+          if (part.text !== "") this.push({ type: "text-delta", index, text: part.text }, out);
+          return;
+        case "tool-call":
+          this.push({ type: "tool-call-start", index, id: part.id, name: part.name }, out);
+          this.push(
+            {
+              type: "tool-call-delta",
+              index,
+              delta: typeof part.input === "string" ? part.input : JSON.stringify(part.input),
+            },
+            out,
+          );
+          return;
+        case "cache-point":
+          return;
+      }
+    });
+    const { content: _content, ...finish } = result;
+    this.push({ type: "finish", ...finish }, out);
   }
 
   // ---- items ----
@@ -268,7 +329,7 @@ export class ResponseEncoder {
     return o;
   }
 
-  #reasoningText(delta: string, out: ResponseEvent[]): void {
+  #reasoningDelta(delta: string, out: ResponseEvent[]): void {
     const o = this.#reasoningItem(out);
     const base = { item_id: o.item.id, output_index: o.index, summary_index: 0 };
     if (!o.partOpen) {
@@ -283,10 +344,10 @@ export class ResponseEncoder {
     this.#ev("response.reasoning_summary_text.delta", { ...base, delta }, out);
   }
 
-  #reasoningBlocks(blocks: ThinkingBlock[], out: ResponseEvent[]): void {
+  #reasoningPart(part: SealedReasoning, out: ResponseEvent[]): void {
     const o = this.#reasoningItem(out);
-    o.blocks.push(...blocks);
-    this.#thinking.push(...blocks);
+    o.blocks.push(part);
+    this.#reasoning.push(part);
   }
 
   #text(delta: string, out: ResponseEvent[]): void {
@@ -322,64 +383,55 @@ export class ResponseEncoder {
     );
   }
 
-  #toolDelta(
-    tc: NonNullable<ChatCompletionChunk["choices"][number]["delta"]["tool_calls"]>[number],
-    out: ResponseEvent[],
-  ): void {
-    let o = this.#open;
-    if (tc.id !== undefined || o?.kind !== "call" || o.tool !== tc.index) {
-      this.#close(out);
-      const target = this.opts.tools.target(tc.function.name ?? "");
-      const ns = target.namespace ? { namespace: target.namespace } : {};
-      const item: Extract<OutputItem, { type: "function_call" | "custom_tool_call" }> =
-        target.kind === "custom"
-          ? {
-              type: "custom_tool_call",
-              id: randomId("ctc_"),
-              call_id: tc.id ?? randomId("call_"),
-              name: target.name,
-              ...ns,
-              input: "",
-              status: "in_progress",
-            }
-          : {
-              type: "function_call",
-              id: randomId("fc_"),
-              call_id: tc.id ?? randomId("call_"),
-              name: target.name,
-              ...ns,
-              arguments: "",
-              status: "in_progress",
-            };
-      const index = this.#add(item, out);
-      o = { kind: "call", index, item, args: "", tool: tc.index };
-      this.#open = o;
-    }
-    const delta = tc.function.arguments;
-    if (delta) {
-      o.args += delta;
-      if (o.item.type === "function_call") {
-        this.#ev(
-          "response.function_call_arguments.delta",
-          { item_id: o.item.id, output_index: o.index, delta },
-          out,
-        );
-      }
+  #toolStart(block: number, id: string, bedrockName: string, out: ResponseEvent[]): void {
+    this.#close(out);
+    const target = this.opts.tools.target(bedrockName);
+    const ns = target.namespace ? { namespace: target.namespace } : {};
+    const callId = id || randomId("call_");
+    const item: Extract<OutputItem, { type: "function_call" | "custom_tool_call" }> =
+      target.kind === "custom"
+        ? {
+            type: "custom_tool_call",
+            id: randomId("ctc_"),
+            call_id: callId,
+            name: target.name,
+            ...ns,
+            input: "",
+            status: "in_progress",
+          }
+        : {
+            type: "function_call",
+            id: randomId("fc_"),
+            call_id: callId,
+            name: target.name,
+            ...ns,
+            arguments: "",
+            status: "in_progress",
+          };
+    const index = this.#add(item, out);
+    this.#open = { kind: "call", index, item, args: "", block };
+  }
+
+  #toolDelta(block: number, delta: string, out: ResponseEvent[]): void {
+    const o = this.#open;
+    if (o?.kind !== "call" || o.block !== block || delta === "") return;
+    o.args += delta;
+    if (o.item.type === "function_call") {
+      this.#ev(
+        "response.function_call_arguments.delta",
+        { item_id: o.item.id, output_index: o.index, delta },
+        out,
+      );
     }
   }
 
   // ---- terminal ----
 
-  #complete(usage: Usage, out: ResponseEvent[]): void {
+  #complete(finish: FinishReason, usage: Usage, out: ResponseEvent[]): void {
     if (this.#done) return;
     this.#close(out);
     this.response.usage = toResponseUsage(usage);
-    const reason =
-      this.#finish === "length"
-        ? "max_output_tokens"
-        : this.#finish === "content_filter"
-          ? "content_filter"
-          : undefined;
+    const reason = INCOMPLETE[finish];
     for (const item of this.response.output) {
       if (item.type === "message" && reason) item.status = "incomplete";
     }
@@ -409,36 +461,42 @@ export class ResponseEncoder {
   }
 
   /** The assistant turn of this response, as history for previous_response_id. */
-  assistantTurn(): ChatMessage {
-    let text = "";
-    const calls: Array<{
-      id: string;
-      type: "function";
-      function: { name: string; arguments: string };
-    }> = [];
+  assistantTurn(): AssistantTurn {
+    const content: AssistantTurn["content"] = [...this.#reasoning];
     for (const item of this.response.output) {
-      if (item.type === "message") text += item.content.map((p) => p.text).join("");
-      else if (item.type === "function_call" || item.type === "custom_tool_call") {
-        calls.push({
+      if (item.type === "message") {
+        const text = item.content.map((p) => p.text).join("");
+        if (text !== "") content.push({ type: "text", text });
+      } else if (item.type === "function_call" || item.type === "custom_tool_call") {
+        content.push({
+          type: "tool-call",
           id: item.call_id,
-          type: "function",
-          function: {
-            name: this.opts.tools.bedrockName(item.name, item.namespace),
-            arguments:
-              item.type === "function_call"
-                ? item.arguments
-                : JSON.stringify({ input: item.input }),
-          },
+          name: this.opts.tools.bedrockName(item.name, item.namespace),
+          input: item.type === "function_call" ? parseObject(item.arguments) : item.input,
         });
       }
     }
-    return {
-      role: "assistant",
-      content: text === "" ? null : text,
-      ...(calls.length > 0 ? { tool_calls: calls } : {}),
-      ...(this.#thinking.length > 0 ? { thinking_blocks: [...this.#thinking] } : {}),
-    };
+    return { role: "assistant", content };
   }
+}
+
+/** Finish reasons that make a response incomplete, and why. */
+const INCOMPLETE: Partial<Record<FinishReason, "max_output_tokens" | "content_filter">> = {
+  "max-tokens": "max_output_tokens",
+  "context-window-exceeded": "max_output_tokens",
+  "content-filtered": "content_filter",
+  "guardrail-intervened": "content_filter",
+};
+
+function parseObject(args: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(args);
+    if (typeof v === "object" && v !== null && !Array.isArray(v))
+      return v as Record<string, unknown>;
+  } catch {
+    // not JSON: kept as nothing
+  }
+  return {};
 }
 
 /** A custom tool's `{"input": "…"}` arguments → its raw input (the raw text if not that shape). */
@@ -455,17 +513,17 @@ function customInput(args: string): string {
   return args;
 }
 
+/** Bedrock's input tokens exclude cached ones; OpenAI's include them. */
 export function toResponseUsage(u: Usage): ResponseUsage {
+  const input = u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
   return {
-    input_tokens: u.prompt_tokens,
+    input_tokens: input,
     input_tokens_details: {
-      cached_tokens: u.prompt_tokens_details.cached_tokens,
-      ...(u.prompt_tokens_details.cache_write_tokens !== undefined
-        ? { cache_write_tokens: u.prompt_tokens_details.cache_write_tokens }
-        : {}),
+      cached_tokens: u.cacheReadInputTokens,
+      cache_write_tokens: u.cacheWriteInputTokens,
     },
-    output_tokens: u.completion_tokens,
-    output_tokens_details: { reasoning_tokens: u.completion_tokens_details?.reasoning_tokens ?? 0 },
-    total_tokens: u.total_tokens,
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + u.outputTokens,
   };
 }

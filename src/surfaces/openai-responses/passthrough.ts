@@ -13,10 +13,10 @@
  */
 import type { TokenUsage } from "@aws-sdk/client-bedrock-runtime";
 import type { Context } from "hono";
-import type { AppDeps, AppEnv } from "../../app";
 import { modelMatcher } from "../../bedrock/openai-compat";
 import { GatewayError } from "../../errors";
 import { headerSafe } from "../../headers";
+import type { AppDeps, AppEnv } from "../../types";
 
 const matchers = new WeakMap<readonly string[], (id: string) => boolean>();
 

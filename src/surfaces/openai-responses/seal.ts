@@ -21,8 +21,11 @@ import {
   randomBytes,
   timingSafeEqual,
 } from "node:crypto";
-import type { ThinkingBlock } from "../../chat/types";
+import type { ReasoningPart, RedactedReasoningPart } from "../../conversation";
 import { InvalidRequestError } from "../../errors";
+
+/** What a reasoning item carries: signed thinking and redacted blocks, in order. */
+export type SealedReasoning = ReasoningPart | RedactedReasoningPart;
 
 const VERSION = "gw1.";
 const IV_BYTES = 16;
@@ -40,7 +43,7 @@ export class ReasoningSealer {
     this.#macKey = Buffer.from(hkdfSync("sha256", ikm, salt, "encrypted_content mac", 32));
   }
 
-  seal(blocks: readonly ThinkingBlock[]): string {
+  seal(blocks: readonly SealedReasoning[]): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv("aes-256-ctr", this.#encKey, iv);
     const plain = Buffer.from(JSON.stringify(blocks), "utf8");
@@ -53,7 +56,7 @@ export class ReasoningSealer {
    * @throws InvalidRequestError (naming `param`) when the value was not sealed by
    *   this deployment's secret or was altered
    */
-  open(sealed: string, param: string): ThinkingBlock[] {
+  open(sealed: string, param: string): SealedReasoning[] {
     const fail = (): never => {
       throw new InvalidRequestError(
         "encrypted_content could not be verified: it was not produced by this gateway deployment (or RESPONSES_SECRET differs between replicas).",
@@ -72,7 +75,7 @@ export class ReasoningSealer {
     const plain = Buffer.concat([decipher.update(ct), decipher.final()]).toString("utf8");
     try {
       const blocks = JSON.parse(plain) as unknown;
-      if (Array.isArray(blocks)) return blocks as ThinkingBlock[];
+      if (Array.isArray(blocks) && blocks.every(isReasoning)) return blocks;
     } catch {
       // Authenticated but not ours in shape: treated like a forgery.
     }
@@ -82,4 +85,13 @@ export class ReasoningSealer {
   #mac(iv: Buffer, ct: Buffer): Buffer {
     return createHmac("sha256", this.#macKey).update(VERSION).update(iv).update(ct).digest();
   }
+}
+
+function isReasoning(v: unknown): v is SealedReasoning {
+  if (typeof v !== "object" || v === null) return false;
+  const p = v as Record<string, unknown>;
+  return (
+    (p.type === "reasoning" && typeof p.text === "string") ||
+    (p.type === "redacted-reasoning" && typeof p.data === "string")
+  );
 }

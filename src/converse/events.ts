@@ -1,0 +1,211 @@
+/**
+ * Bedrock ConverseStream events → neutral stream events, as a synchronous
+ * state machine, and the fused per-event loop that drives a surface encoder
+ * with them. Pure apart from pulling the upstream iterator: no framing, no
+ * timers, no HTTP (SSE framing is src/http/sse.ts).
+ *
+ * Rules enforced here, for every surface:
+ * - empty text and reasoning deltas are dropped; a tool delta only counts
+ *   after its block's contentBlockStart (Bedrock always sends one);
+ * - `finish` is emitted once `metadata` (the last event) has arrived, with the
+ *   stop reason of messageStop;
+ * - an upstream that ends without messageStop and metadata is an error, never
+ *   a success (a dropped connection can end the SDK's iterator silently);
+ * - exception events throw (the SDK throws them itself; the raw transport
+ *   may hand them over as events).
+ *
+ * @module
+ */
+import type {
+  ConverseStreamOutput,
+  ReasoningContentBlockDelta,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { EventBatches } from "../bedrock/runtime";
+import type { EventSink, StreamEvent } from "../conversation";
+import { fromBedrockError, GatewayError } from "../errors";
+import { finishReasonOf, providerDetailsOf, usageOf } from "./result";
+
+/** Thrown when Bedrock's stream ends before the response was complete. */
+export class IncompleteStreamError extends GatewayError {
+  override name = "IncompleteStreamError";
+  constructor() {
+    super(502, "The Bedrock stream ended before the response was complete.", {
+      code: "upstream_incomplete",
+    });
+  }
+}
+
+function base64(bytes: Uint8Array | string): string {
+  return typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("base64");
+}
+
+/**
+ * One Converse event in, the neutral events it makes out to `sink`.
+ * `push` throws a raw Bedrock-style error for exception events and
+ * {@link IncompleteStreamError} for metadata without messageStop; `end`
+ * throws when upstream ended before its final events.
+ */
+export class ConverseEventMapper {
+  readonly #toolBlocks = new Set<number>();
+  #stopReason: string | undefined;
+  #responseFields: unknown;
+  #stopped = false;
+  #finished = false;
+
+  constructor(private readonly sink: EventSink) {}
+
+  push(ev: ConverseStreamOutput): void {
+    const sink = this.sink;
+    if (ev.contentBlockDelta) {
+      const { delta, contentBlockIndex } = ev.contentBlockDelta;
+      const index = contentBlockIndex ?? -1;
+      if (delta?.text !== undefined) {
+        if (delta.text !== "") sink.push({ type: "text-delta", index, text: delta.text });
+      } else if (delta?.reasoningContent) {
+        this.#reasoning(index, delta.reasoningContent);
+      } else if (delta?.toolUse) {
+        if (this.#toolBlocks.has(index) && delta.toolUse.input)
+          sink.push({ type: "tool-call-delta", index, delta: delta.toolUse.input });
+      }
+      // Other deltas (citations, images) carry nothing the surfaces use yet.
+    } else if (ev.messageStart) {
+      sink.push({ type: "message-start" });
+    } else if (ev.contentBlockStart) {
+      const tool = ev.contentBlockStart.start?.toolUse;
+      if (tool) {
+        const index = ev.contentBlockStart.contentBlockIndex ?? -1;
+        this.#toolBlocks.add(index);
+        sink.push({
+          type: "tool-call-start",
+          index,
+          id: tool.toolUseId ?? "",
+          name: tool.name ?? "",
+        });
+      }
+    } else if (ev.contentBlockStop) {
+      sink.push({ type: "block-end", index: ev.contentBlockStop.contentBlockIndex ?? -1 });
+    } else if (ev.messageStop) {
+      this.#stopped = true;
+      this.#stopReason = ev.messageStop.stopReason;
+      this.#responseFields = ev.messageStop.additionalModelResponseFields;
+    } else if (ev.metadata) {
+      if (!this.#stopped) throw new IncompleteStreamError();
+      this.#finished = true;
+      const provider = providerDetailsOf({
+        trace: ev.metadata.trace,
+        serviceTier: ev.metadata.serviceTier,
+        additionalModelResponseFields: this.#responseFields,
+      });
+      sink.push({
+        type: "finish",
+        ...finishReasonOf(this.#stopReason),
+        usage: usageOf(ev.metadata.usage),
+        provider,
+      });
+    } else {
+      const member = Object.keys(ev).find((k) => k !== "$unknown");
+      const payload = member ? (ev as unknown as Record<string, unknown>)[member] : undefined;
+      if (member?.endsWith("Exception"))
+        throw Object.assign(new Error(messageOf(payload)), { name: member });
+    }
+  }
+
+  #reasoning(index: number, d: ReasoningContentBlockDelta): void {
+    if (d.text !== undefined) {
+      if (d.text !== "") this.sink.push({ type: "reasoning-delta", index, text: d.text });
+    } else if (d.signature !== undefined) {
+      this.sink.push({ type: "reasoning-signature", index, signature: d.signature });
+    } else if (d.redactedContent !== undefined) {
+      this.sink.push({ type: "redacted-reasoning", index, data: base64(d.redactedContent) });
+    }
+  }
+
+  /** Upstream is done: an error unless its final events (messageStop, metadata) came. */
+  end(): void {
+    if (!this.#finished) throw new IncompleteStreamError();
+  }
+}
+
+function messageOf(payload: unknown): string {
+  if (typeof payload === "object" && payload !== null && "message" in payload)
+    return String(payload.message);
+  return "";
+}
+
+/**
+ * A surface's stream encoder: neutral events in, wire items (chunks, named
+ * events) appended to the batch being built.
+ */
+export interface StreamEncoder<T> {
+  push(event: StreamEvent, out: T[]): void;
+}
+
+/** Synchronous per-event hooks of the loop. */
+export interface EventHooks {
+  /** Sees every upstream event (observability: time to first token, usage; idle tracking). */
+  tap?: (ev: ConverseStreamOutput) => void;
+  /** Wraps the encoder's sink (structured output's adapter); absent = events pass as they are. */
+  adapt?: (sink: EventSink) => EventSink & { end?: () => void };
+}
+
+/**
+ * The whole per-event path of a stream in one async generator: upstream
+ * event → tap → mapper → adapter → encoder, yielding the wire items of each
+ * upstream event together (never an empty batch), or of every event of one
+ * network read when the transport hands them over in batches. One await per
+ * upstream event instead of one per stage (measured in bench/README.md);
+ * items made before a failure go out before the error, which is thrown as a
+ * GatewayError.
+ */
+export async function* encodeBatches<T>(
+  events: AsyncIterable<ConverseStreamOutput> & Partial<EventBatches>,
+  encoder: StreamEncoder<T>,
+  hooks: EventHooks = {},
+): AsyncGenerator<T[]> {
+  let out: T[] = [];
+  const encode: EventSink = { push: (ev) => encoder.push(ev, out) };
+  const sink: EventSink & { end?: () => void } = hooks.adapt ? hooks.adapt(encode) : encode;
+  const mapper = new ConverseEventMapper(sink);
+  const { tap } = hooks;
+  const step = (ev: ConverseStreamOutput) => {
+    tap?.(ev);
+    mapper.push(ev);
+  };
+  try {
+    if (events.batches) {
+      // Every event of a network read at once: their items go out as one write.
+      const batches = events.batches();
+      try {
+        for (;;) {
+          const r = await batches.next();
+          if (r.done) break;
+          for (const ev of r.value) step(ev);
+          if (out.length > 0) {
+            const batch = out;
+            out = [];
+            yield batch;
+          }
+        }
+      } finally {
+        // Stopped early (client gone) or failed: release the upstream connection.
+        await batches.return?.();
+      }
+    } else {
+      for await (const ev of events) {
+        step(ev);
+        if (out.length > 0) {
+          const batch = out;
+          out = [];
+          yield batch;
+        }
+      }
+    }
+    sink.end?.();
+  } catch (err) {
+    // Items made before the failure still go out first.
+    if (out.length > 0) yield out;
+    throw fromBedrockError(err);
+  }
+  if (out.length > 0) yield out;
+  mapper.end();
+}

@@ -1,0 +1,93 @@
+/**
+ * POST /embeddings: every Bedrock embedding family behind OpenAI's API (the
+ * OpenAI embeddings surface; the family codecs live in src/embeddings).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { embedInputs } from "../../embeddings/embed";
+import { toBase64Float32 } from "../../embeddings/encoding";
+import { adapterFor, checkTextLimits, settingsFor } from "../../embeddings/families";
+import { toInputs } from "../../embeddings/inputs";
+import { embeddingsRequestSchema } from "../../embeddings/schema";
+import type { EmbeddingsResponse } from "../../embeddings/types";
+import { InvalidRequestError } from "../../errors";
+import { methodNotAllowed } from "../../http/method-not-allowed";
+import { requireJson } from "../../middleware/json-body";
+import type { AppDeps, AppEnv } from "../../types";
+import { jsonBody } from "../../validation";
+
+export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
+  const { config, runtime, models } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.post("/embeddings", requireJson(), jsonBody(embeddingsRequestSchema), async (c) => {
+    const req = c.req.valid("json");
+    const model = models.resolve(requestedModel(req.model, config.modelAliases), "embedding");
+    // Also the model-access check of a virtual key (403 before any Bedrock call).
+    c.var.obs.useModel(model.id, model.name);
+    const family = model.caps.embedding;
+    if (!family) {
+      throw new InvalidRequestError(
+        `Model '${model.id}' is not an embedding model; use one of the Titan, Cohere Embed or Nova embedding models.`,
+        "model",
+        "model_not_embedding",
+      );
+    }
+    const adapter = adapterFor(family);
+    const settings = settingsFor(adapter, req, model.id);
+    const inputs = toInputs(req.input);
+    checkTextLimits(adapter, inputs, typeof req.input === "string");
+
+    // Large batches can outlast Bun's idle timer; REQUEST_TIMEOUT_MS governs instead.
+    c.env?.server?.timeout(c.req.raw, 0);
+    const signal = AbortSignal.any([
+      c.req.raw.signal,
+      AbortSignal.timeout(config.requestTimeoutMs),
+    ]);
+    const result = await embedInputs(
+      {
+        runtime,
+        modelId: model.id,
+        adapter,
+        settings,
+        concurrency: config.embeddingConcurrency,
+        signal,
+      },
+      inputs,
+    );
+
+    // For the access log and metrics; embeddings produce no output tokens.
+    c.var.obs.tokensIn = result.promptTokens;
+    const base64 = req.encoding_format === "base64";
+    const body: EmbeddingsResponse = {
+      object: "list",
+      data: result.vectors.map((vector, index) => ({
+        object: "embedding",
+        index,
+        embedding: base64 ? toBase64Float32(vector) : vector,
+      })),
+      model: model.id,
+      usage: { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens },
+    };
+    c.header("x-gateway-bedrock-calls", String(result.calls));
+    return c.json(body);
+  });
+  app.all("/embeddings", methodNotAllowed(["POST"]));
+  return app;
+}
+
+/**
+ * OpenAI's embedding model names (`text-embedding-3-small`, `-ada-002`…) are
+ * what SDKs and frameworks send by default. Unless MODEL_ALIASES maps one
+ * explicitly, they mean DEFAULT_EMBEDDING_MODEL; the response's `model` then
+ * says which Bedrock model ran. Any other name resolves as given.
+ */
+export function requestedModel(
+  model: string | undefined,
+  aliases: Record<string, string>,
+): string | undefined {
+  const name = model?.trim();
+  if (name?.startsWith("text-embedding-") && !(name in aliases)) return undefined;
+  return name || undefined;
+}
