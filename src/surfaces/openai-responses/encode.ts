@@ -157,12 +157,20 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
     return this.#done;
   }
 
+  /** Building a non-stream Response: no events are kept, so none are made. */
+  #quiet = false;
+
+  #copy<T>(value: T): T {
+    return this.#quiet ? value : structuredClone(value);
+  }
+
   #ev(type: string, fields: Record<string, unknown>, out: ResponseEvent[]): void {
+    if (this.#quiet) return;
     out.push({ type, sequence_number: this.#seq++, ...fields });
   }
 
   #snapshot(): ResponseObject {
-    return structuredClone(this.response);
+    return this.#copy(this.response);
   }
 
   /** The first two events. */
@@ -208,29 +216,33 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
   }
 
   /** A whole (non-streamed) answer, as the events a stream would have carried. */
-  pushResult(result: ConversationResult, out: ResponseEvent[]): void {
+  pushResult(result: ConversationResult, out?: ResponseEvent[]): void {
+    // No one reads the events of a non-stream Response: skip making them.
+    this.#quiet = out === undefined;
+    const sink = out ?? [];
     result.content.forEach((part, index) => {
       switch (part.type) {
         case "reasoning":
-          if (part.text !== "") this.push({ type: "reasoning-delta", index, text: part.text }, out);
+          if (part.text !== "")
+            this.push({ type: "reasoning-delta", index, text: part.text }, sink);
           if (part.signature)
-            this.push({ type: "reasoning-signature", index, signature: part.signature }, out);
+            this.push({ type: "reasoning-signature", index, signature: part.signature }, sink);
           return;
         case "redacted-reasoning":
-          this.push({ type: "redacted-reasoning", index, data: part.data }, out);
+          this.push({ type: "redacted-reasoning", index, data: part.data }, sink);
           return;
         case "text":
-          if (part.text !== "") this.push({ type: "text-delta", index, text: part.text }, out);
+          if (part.text !== "") this.push({ type: "text-delta", index, text: part.text }, sink);
           return;
         case "tool-call":
-          this.push({ type: "tool-call-start", index, id: part.id, name: part.name }, out);
+          this.push({ type: "tool-call-start", index, id: part.id, name: part.name }, sink);
           this.push(
             {
               type: "tool-call-delta",
               index,
               delta: typeof part.input === "string" ? part.input : JSON.stringify(part.input),
             },
-            out,
+            sink,
           );
           return;
         case "cache-point":
@@ -238,7 +250,7 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
       }
     });
     const { content: _content, ...finish } = result;
-    this.push({ type: "finish", ...finish }, out);
+    this.push({ type: "finish", ...finish }, sink);
   }
 
   // ---- items ----
@@ -297,21 +309,13 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
       this.#ev("response.custom_tool_call_input.done", { ...base, input }, out);
     }
     this.response.output[o.index] = o.item;
-    this.#ev(
-      "response.output_item.done",
-      { output_index: o.index, item: structuredClone(o.item) },
-      out,
-    );
+    this.#ev("response.output_item.done", { output_index: o.index, item: this.#copy(o.item) }, out);
   }
 
   #add(item: OutputItem, out: ResponseEvent[]): number {
     const index = this.response.output.length;
     this.response.output.push(item);
-    this.#ev(
-      "response.output_item.added",
-      { output_index: index, item: structuredClone(item) },
-      out,
-    );
+    this.#ev("response.output_item.added", { output_index: index, item: this.#copy(item) }, out);
     return index;
   }
 

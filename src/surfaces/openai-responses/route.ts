@@ -148,7 +148,7 @@ export function responsesRoute(
 
     if (!req.stream) {
       const result = await runner.complete(call, c.req.raw.signal, obs);
-      encoder.pushResult(result, []);
+      encoder.pushResult(result);
       await save();
       return c.json(encoder.response);
     }
