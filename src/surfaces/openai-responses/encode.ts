@@ -169,8 +169,14 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
     out.push({ type, sequence_number: this.#seq++, ...fields });
   }
 
+  /**
+   * The Response as it stands, for a lifecycle event. Before any output a
+   * shallow copy is enough (only `output`, `status` and `usage` change later,
+   * never the echoed settings, which can be large: Codex sends ~20 KB of tools);
+   * the terminal event carries the final object itself (nothing changes after).
+   */
   #snapshot(): ResponseObject {
-    return this.#copy(this.response);
+    return this.#done ? this.response : { ...this.response, output: [] };
   }
 
   /** The first two events. */
