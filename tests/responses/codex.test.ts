@@ -90,4 +90,54 @@ describe("Codex CLI", () => {
     },
     { timeout: 90_000 },
   );
+
+  test(
+    "applies a patch through the custom apply_patch tool (raw grammar input both ways)",
+    async () => {
+      stack.emu.reset();
+      const patch =
+        "*** Begin Patch\n*** Add File: hello.txt\n+hello from bedrock\n*** End Patch\n";
+      stack.emu.enqueue({
+        match: { operation: "ConverseStream" },
+        reply: {
+          // Thinking is on (gpt-5.5 → effort medium): Bedrock wants it back before the call next turn.
+          content: [
+            {
+              reasoningContent: { reasoningText: { text: "A new file.", signature: "sig-patch" } },
+            },
+            {
+              toolUse: {
+                toolUseId: "tooluse_patch1",
+                name: "apply_patch",
+                input: { input: patch },
+              },
+            },
+          ],
+        },
+      });
+      let written = "";
+      const run = await runCodex({
+        gatewayUrl: stack.url,
+        apiKey: "sk-codex",
+        model: "gpt-5.5",
+        prompt: "Create hello.txt",
+        sandbox: "workspace-write",
+        inspect: async (dir) => {
+          const file = Bun.file(`${dir}/hello.txt`);
+          written = (await file.exists()) ? await file.text() : "";
+        },
+      });
+      expect(run.exitCode).toBe(0);
+      expect(written).toBe("hello from bedrock\n");
+      const second = converseBodies()[1];
+      // Codex answered the custom_tool_call with a custom_tool_call_output, paired with its call.
+      expect(second?.messages[1]?.content).toContainEqual({
+        toolUse: { toolUseId: "tooluse_patch1", name: "apply_patch", input: { input: patch } },
+      });
+      expect(second?.messages[2]?.content[0]).toMatchObject({
+        toolResult: { toolUseId: "tooluse_patch1" },
+      });
+    },
+    { timeout: 90_000 },
+  );
 });

@@ -24,6 +24,10 @@ export async function runCodex(opts: {
   model: string;
   prompt: string;
   timeoutMs?: number;
+  /** Codex's --sandbox (default read-only). */
+  sandbox?: "read-only" | "workspace-write";
+  /** Called with the work directory before it is removed (to look at what Codex wrote). */
+  inspect?: (workDir: string) => Promise<void>;
 }): Promise<CodexRun> {
   const home = mkdtempSync(join(tmpdir(), "codex-home-"));
   const work = mkdtempSync(join(tmpdir(), "codex-work-"));
@@ -60,7 +64,7 @@ export async function runCodex(opts: {
         "exec",
         "--skip-git-repo-check",
         "--sandbox",
-        "read-only",
+        opts.sandbox ?? "read-only",
         "-C",
         work,
         "--output-last-message",
@@ -94,6 +98,7 @@ export async function runCodex(opts: {
     clearTimeout(timer);
     const lastFile = Bun.file(last);
     const lastMessage = (await lastFile.exists()) ? await lastFile.text() : "";
+    await opts.inspect?.(work);
     return { exitCode, stdout, stderr, lastMessage };
   } finally {
     rmSync(home, { recursive: true, force: true });
