@@ -248,6 +248,10 @@ describe("tools", () => {
     expect(events.find((e) => e.event === "response.custom_tool_call_input.done")?.data.input).toBe(
       patch,
     );
+    const deltas = events.filter((e) => e.event === "response.custom_tool_call_input.delta");
+    // Streamed as it comes (8-character argument fragments), not in one piece at the end.
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(deltas.map((e) => e.data.delta).join("")).toBe(patch);
     const done = events[events.length - 1];
     expect(done?.event).toBe("response.completed");
     expect((done?.data.response as { output: unknown[] } | undefined)?.output[0]).toMatchObject({

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { StreamEvent, Usage } from "../../src/conversation";
 import { InvalidRequestError } from "../../src/errors";
+import { CustomInputStream } from "../../src/surfaces/openai-responses/custom-input";
 import { flatName, ToolNames } from "../../src/surfaces/openai-responses/decode";
 import { ResponseEncoder, type ResponseEvent } from "../../src/surfaces/openai-responses/encode";
 import { ReasoningSealer } from "../../src/surfaces/openai-responses/seal";
@@ -163,5 +164,25 @@ describe("ResponseEncoder", () => {
     expect(enc.response.output[0]).not.toHaveProperty("encrypted_content");
     expect(out[out.length - 1]?.type).toBe("response.incomplete");
     expect(enc.response.incomplete_details).toEqual({ reason: "max_output_tokens" });
+  });
+});
+
+describe("CustomInputStream", () => {
+  test("decodes the input string as it streams, escapes split across fragments included", () => {
+    const raw = '*** Begin Patch\n+say "hi" \\ ✓\t\u00e9\n*** End Patch';
+    const json = JSON.stringify({ input: raw }).replace("é", "\\u00e9");
+    for (const size of [1, 2, 3, 7, 1000]) {
+      const s = new CustomInputStream();
+      let got = "";
+      for (let i = 0; i < json.length; i += size) got += s.push(json.slice(i, i + size));
+      expect(got).toBe(raw);
+      expect(s.text).toBe(raw);
+    }
+  });
+
+  test("arguments of another shape yield nothing while streaming", () => {
+    const s = new CustomInputStream();
+    expect(s.push('{"patch": "x"}')).toBe("");
+    expect(s.text).toBe("");
   });
 });

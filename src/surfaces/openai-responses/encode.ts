@@ -25,6 +25,7 @@ import type {
 } from "../../conversation";
 import type { StreamEncoder } from "../../converse/events";
 import type { GatewayError } from "../../errors";
+import { CustomInputStream } from "./custom-input";
 import type { ToolNames } from "./decode";
 import type { ReasoningSealer, SealedReasoning } from "./seal";
 
@@ -124,6 +125,8 @@ type OpenItem =
       item: Extract<OutputItem, { type: "function_call" | "custom_tool_call" }>;
       args: string;
       block: number;
+      /** Custom tools: the raw text decoded as the arguments stream. */
+      custom?: CustomInputStream;
     };
 
 export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
@@ -310,8 +313,11 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
       const input = customInput(o.args);
       o.item.input = input;
       o.item.status = "completed";
-      if (input !== "")
-        this.#ev("response.custom_tool_call_input.delta", { ...base, delta: input }, out);
+      // What the deltas have not said yet (all of it when the arguments were not {"input": "…"}).
+      const streamed = o.custom?.text ?? "";
+      const rest = input.startsWith(streamed) ? input.slice(streamed.length) : input;
+      if (rest !== "")
+        this.#ev("response.custom_tool_call_input.delta", { ...base, delta: rest }, out);
       this.#ev("response.custom_tool_call_input.done", { ...base, input }, out);
     }
     this.response.output[o.index] = o.item;
@@ -419,7 +425,14 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
             status: "in_progress",
           };
     const index = this.#add(item, out);
-    this.#open = { kind: "call", index, item, args: "", block };
+    this.#open = {
+      kind: "call",
+      index,
+      item,
+      args: "",
+      block,
+      ...(item.type === "custom_tool_call" ? { custom: new CustomInputStream() } : {}),
+    };
   }
 
   #toolDelta(block: number, delta: string, out: ResponseEvent[]): void {
@@ -432,6 +445,15 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
         { item_id: o.item.id, output_index: o.index, delta },
         out,
       );
+    } else {
+      const text = o.custom?.push(delta) ?? "";
+      if (text !== "") {
+        this.#ev(
+          "response.custom_tool_call_input.delta",
+          { item_id: o.item.id, output_index: o.index, delta: text },
+          out,
+        );
+      }
     }
   }
 
