@@ -19,11 +19,16 @@ FROM oven/bun:${BUN_VERSION}-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
     PORT=8080 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    DATA_DIR=/app/data
 # Files stay owned by root and read-only to the process.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json bun.lock tsconfig.json ./
 COPY src ./src
+# The SQLite store (keys, usage, stored responses) without DATABASE_URL: the only
+# directory the process may write. Mount a volume here to keep it across containers.
+RUN mkdir -p /app/data && chown bun:bun /app/data
+VOLUME ["/app/data"]
 # The official image creates this user (uid 1000); it never runs as root.
 USER bun
 EXPOSE 8080

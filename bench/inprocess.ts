@@ -17,9 +17,7 @@
  * `git archive <commit> | tar -x -C DIR`, with node_modules linked) in the
  * same process, rounds interleaved, for a same-run comparison.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 
 function flag(name: string): string | undefined {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -96,11 +94,9 @@ async function load(root: string, name: string): Promise<Target> {
   const { silentLogger } = await import(resolve(root, "src/log.ts"));
   const { ModelCatalog } = await import(resolve(root, "src/models/catalog.ts"));
   const { StaticModelResolver } = await import(resolve(root, "src/models/resolver.ts"));
-  // The state store, where the checkout has one (stored responses, keys): a throwaway SQLite file.
+  // The state store, where the checkout has one (stored responses, keys): SQLite in memory.
   const state = await import(resolve(root, "src/state/sqlite.ts")).catch(() => undefined);
-  const store = state
-    ? new state.SqliteStore(mkdtempSync(join(tmpdir(), "bench-inprocess-")))
-    : undefined;
+  const store = state ? new state.SqliteStore(":memory:") : undefined;
   const config = loadConfig({ LOG_LEVEL: "error", DEFAULT_MODEL: MODEL });
   const catalog = new ModelCatalog({
     control: { listFoundationModels: async () => [], listInferenceProfiles: async () => [] },

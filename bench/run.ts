@@ -18,14 +18,17 @@
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
  *   --no-responses           skip the Responses surface (/v1/responses, same work as chat) rows
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
+ *   --no-keys                skip the virtual-key scenario (bench/keys.ts: static vs virtual key, same gateway)
  *
  * Benchmarks are not tests: nothing here asserts a timing. The smoke run only
  * fails if a target errors.
  *
  * @module
  */
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderKeysBench, renderKeysMicro, runKeysBench, runKeysMicro } from "./keys";
 import { runLoad } from "./load";
 import {
   cpuMs,
@@ -57,6 +60,7 @@ const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const withResponses = flag("no-responses") === undefined;
 const out = flag("out") ?? (smoke ? "" : "bench/results.md");
+const withKeys = flag("no-keys") === undefined && !smoke;
 
 async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
   const port = freePort();
@@ -81,8 +85,7 @@ async function startGateway(emulatorUrl: string, transport: string): Promise<Pro
       AWS_ACCESS_KEY_ID: "AKIDBENCH",
       AWS_SECRET_ACCESS_KEY: "bench-secret",
       API_KEY: "",
-      // The state store (SQLite) in a throwaway directory, not the checkout's ./data.
-      DATA_DIR: join(tmpdir(), `bench-gateway-${port}`),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "gw-bench-")),
     },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
@@ -223,8 +226,15 @@ async function main(): Promise<void> {
       portkeyRan: portkey !== undefined,
     });
     process.stdout.write(`\n${md.summary}\n`);
+    let keysMd = "";
+    if (withKeys) {
+      const keys = await runKeysBench({});
+      const micro = await runKeysMicro();
+      keysMd = `\n## Virtual keys: cost over a static key\n\nbench/keys.ts: one gateway, alternating rounds with the static API_KEY and a virtual key with an allow-list, rpm, tpm and a budget (median of 5 rounds each).\n\n${renderKeysBench(keys)}\n${renderKeysMicro(micro, keys)}`;
+      process.stdout.write(keysMd);
+    }
     if (out) {
-      await Bun.write(join(ROOT, out), md.full);
+      await Bun.write(join(ROOT, out), md.full + keysMd);
       process.stdout.write(`\nwrote ${out}\n`);
     }
   } finally {

@@ -9,7 +9,7 @@ import { ConverseRunner } from "./converse/run";
 import { GatewayError, toGatewayError } from "./errors";
 import { type ErrorRenderer, errorResponse } from "./http/errors";
 import { Lifecycle } from "./lifecycle";
-import { gatewayAuth } from "./middleware/auth";
+import { ANTHROPIC_PATH, anthropicErrorBody, gatewayAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
 import { drainGate } from "./middleware/drain-gate";
@@ -30,7 +30,10 @@ import type { AppDeps, AppEnv } from "./types";
  * The error shape of each surface, by path (the first match wins); OpenAI's
  * everywhere else. A surface with its own error shape adds a row here.
  */
-const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [];
+const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [
+  // Auth and limit refusals under /v1/messages* and /model/* (the Anthropic surface brings its own renderer).
+  { match: ANTHROPIC_PATH, render: anthropicErrorBody },
+];
 
 /** The renderer for errors on `path`. */
 export function errorRendererFor(path: string): ErrorRenderer {
@@ -69,7 +72,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (config.adminApiKey && access) app.route("/", adminRoute(config.adminApiKey, access));
 
   const api = new Hono<AppEnv>();
-  api.use(gatewayAuth({ apiKeys: config.apiKeys, ...(access ? { access } : {}) }));
+  api.use(
+    gatewayAuth({
+      apiKeys: config.apiKeys,
+      renderFor: errorRendererFor,
+      ...(access ? { access } : {}),
+    }),
+  );
   api.use(
     bodyLimit({
       maxSize: config.maxBodyBytes,

@@ -105,6 +105,8 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected postgres://user:password@host:port/database")
     .optional(),
+  // The password apart from the URL (ECS injects it from Secrets Manager); URL-encoded for you.
+  DATABASE_PASSWORD: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: int(10, 1, 1000),
   REDIS_URL: z
     .string()
@@ -271,7 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((s) => s.trim())
       .filter((s) => s !== ""),
     dataDir: e.DATA_DIR,
-    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    ...(e.DATABASE_URL ? { databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD) } : {}),
     databasePoolSize: e.DATABASE_POOL_SIZE,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     ...(e.ADMIN_API_KEY ? { adminApiKey: e.ADMIN_API_KEY } : {}),
@@ -279,6 +281,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     usageFlushMs: e.USAGE_FLUSH_MS,
     keyRefreshMs: e.KEY_REFRESH_MS,
   };
+}
+
+/** DATABASE_URL with DATABASE_PASSWORD put in (it replaces a password the URL has). */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  try {
+    const u = new URL(url);
+    u.password = encodeURIComponent(password);
+    return u.toString();
+  } catch {
+    throw new ConfigError("Invalid configuration:\n  DATABASE_URL: not a valid URL");
+  }
 }
 
 /** The variables the gateway reads itself, for docs and deployment checks. */

@@ -27,6 +27,9 @@ import type { AppDeps } from "./types";
  */
 const CATALOG_STARTUP_WAIT_MS = 15_000;
 
+/** How often expired stored responses are deleted. */
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
 export interface GatewayOverrides {
   /** Point the Bedrock clients somewhere else (tests: the emulator). */
   endpoint?: string;
@@ -144,6 +147,13 @@ export async function startGateway(
     fetch: (req, srv) => app.fetch(req, { server: srv }),
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
+  // Expired stored responses are already invisible; this reclaims their space.
+  const purge = setInterval(() => {
+    store.purgeExpiredResponses(Math.floor(Date.now() / 1000)).catch((err: unknown) => {
+      deps.logger.warn("purging expired responses failed", { cause: String(err) });
+    });
+  }, PURGE_INTERVAL_MS);
+  purge.unref?.();
   await deps.catalog.start(CATALOG_STARTUP_WAIT_MS);
   started = true;
   return {
@@ -151,6 +161,7 @@ export async function startGateway(
     url: `http://${host}:${server.port}`,
     deps,
     stop: async () => {
+      clearInterval(purge);
       deps.catalog.stop();
       await server.stop(true);
       await deps.access?.close();
@@ -158,6 +169,7 @@ export async function startGateway(
     },
     shutdown: async () => {
       const result = await lifecycle.drain(config.shutdownDrainMs);
+      clearInterval(purge);
       deps.catalog.stop();
       await server.stop(true);
       // Buffered usage is written before the store closes: nothing is lost on SIGTERM.

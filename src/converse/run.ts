@@ -58,7 +58,7 @@ export class ConverseRunner {
   /** The model a request names (absent: the default), with its capabilities. */
   resolveModel(requested: string | undefined, obs: RequestObs): ResolvedModel {
     const model = this.deps.models.resolve(requested, "chat");
-    // Also a virtual key's model allow-list, matched on the id and the names the client used.
+    // Also a virtual key's allow-list check (403 before any Bedrock call), by id, asked name and catalog name.
     obs.useModel(model.id, requested, model.name);
     return model;
   }

@@ -10,7 +10,7 @@ import type { GatewayError } from "../errors";
 /** A surface's error body for an error (OpenAI `{"error":{…}}`, Anthropic `{"type":"error",…}`). */
 export type ErrorRenderer = (err: GatewayError) => unknown;
 
-/** Whether a client may retry: 408, 429 and 5xx; a spent budget stays spent until the period rolls over. */
+/** Whether a client may retry: 408, 429 and 5xx, except a spent budget (it stays spent until the period rolls over). */
 export function isRetryable(err: GatewayError): boolean {
   return (
     (err.status === 408 || err.status === 429 || err.status >= 500) &&

@@ -5,9 +5,9 @@
  * `x-api-key: KEY` (Anthropic's header).
  *
  * A refusal (401, 429, 503) is answered here, in the shape of the surface
- * being called: Anthropic's `{"type":"error","error":{…}}` under
- * /v1/messages* and /model/*, OpenAI's everywhere else; always with
- * `x-should-retry` (false for 401). A virtual key's responses all carry the
+ * being called (the app's renderer for the path: Anthropic's
+ * `{"type":"error","error":{…}}` under /v1/messages* and /model/*, OpenAI's
+ * everywhere else); always with `x-should-retry` (false for 401). A virtual key's responses all carry the
  * x-ratelimit-* headers of its limits.
  *
  * The principal goes on `c.var.principal` and `c.var.obs.principal`; routes
@@ -19,11 +19,10 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { GatewayError, toGatewayError } from "../errors";
-import { errorResponse } from "../http/errors";
+import { type ErrorRenderer, errorResponse } from "../http/errors";
 import type { RequestObs } from "../observability/request-obs";
 import type { Access } from "../state/access";
 import { OPEN_PRINCIPAL, type Principal, STATIC_PRINCIPAL } from "../state/principal";
-import { openAIErrorBody } from "../surfaces/openai-errors";
 
 export interface AuthVariables {
   principal: Principal;
@@ -46,9 +45,7 @@ export function presentedKey(c: Context): string | undefined {
 }
 
 /** Paths whose clients expect Anthropic's error shape. */
-export function isAnthropicPath(path: string): boolean {
-  return /^\/(api\/)?v1\/messages(\/|$)/.test(path) || path.startsWith("/model/");
-}
+export const ANTHROPIC_PATH = /^\/(api\/)?v1\/messages(\/|$)|^\/model\//;
 
 const ANTHROPIC_TYPES: Record<string, string> = {
   invalid_request_error: "invalid_request_error",
@@ -61,19 +58,12 @@ const ANTHROPIC_TYPES: Record<string, string> = {
   server_error: "api_error",
 };
 
-/** An error as a response in the shape of the surface at `path`. */
-export function renderForSurface(
-  path: string,
-  err: GatewayError,
-  extraHeaders: Record<string, string> = {},
-): Response {
-  const res = errorResponse(err, openAIErrorBody, extraHeaders);
-  if (!isAnthropicPath(path)) return res;
-  const body = {
+/** Anthropic's error body, `{"type":"error","error":{"type","message"}}`. */
+export function anthropicErrorBody(err: GatewayError): unknown {
+  return {
     type: "error",
     error: { type: ANTHROPIC_TYPES[err.type] ?? "api_error", message: err.message },
   };
-  return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
 }
 
 function unauthorized(message: string, code: string): GatewayError {
@@ -89,6 +79,8 @@ export interface GatewayAuthOptions {
   apiKeys: readonly string[];
   /** Virtual keys; absent when the admin API is off. */
   access?: Access;
+  /** The error shape of the surface at a path (the app's errorRendererFor). */
+  renderFor: (path: string) => ErrorRenderer;
 }
 
 /**
@@ -135,7 +127,11 @@ export function gatewayAuth(
         const error = toGatewayError(err);
         if (c.var.obs) c.var.obs.refusal = error;
         const reqId = c.var.requestId;
-        return renderForSurface(c.req.path, error, reqId ? { "x-request-id": reqId } : {});
+        return errorResponse(
+          error,
+          opts.renderFor(c.req.path),
+          reqId ? { "x-request-id": reqId } : {},
+        );
       }
     }
     c.set("principal", principal);

@@ -153,11 +153,27 @@ export function usageQueryOf(params: Record<string, string | undefined>): UsageQ
   return q;
 }
 
+/** A failure of the store itself (not our own validation) → 503, retryable. */
+function storeUnavailable(err: unknown): never {
+  if (err instanceof GatewayError) throw err;
+  throw new GatewayError(503, "The state store (database) is unavailable; retry shortly.", {
+    type: "server_error",
+    code: "store_unavailable",
+    headers: { "retry-after": "1" },
+    cause: err,
+  });
+}
+
 export function adminRoute(adminKey: string, access: Access): Hono {
   const app = new Hono();
   const store = access.store;
   app.use("/admin/*", adminAuth(adminKey));
   app.use("/admin", adminAuth(adminKey));
+  app.use("/admin/*", async (c, next) => {
+    await next();
+    // Hono keeps a handler's error on c.error and renders it after the middleware.
+    if (c.error && !(c.error instanceof GatewayError)) storeUnavailable(c.error);
+  });
 
   app.post("/admin/keys", async (c) => {
     const b = await parseBody(c.req.raw, createSchema);

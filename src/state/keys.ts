@@ -134,7 +134,16 @@ export class KeyCache {
     const now = Date.now();
     const until = this.#negative.get(hash);
     if (until !== undefined && until > now) return undefined;
-    const record = await this.store.getKeyByHash(hash);
+    let record: KeyRecord | null;
+    try {
+      record = await this.store.getKeyByHash(hash);
+    } catch (err) {
+      // Store down: a key this process has not cached cannot be checked (documented: 401).
+      this.opts.logger.warn("key lookup failed: store unreachable", {
+        cause: err instanceof Error ? err.message : String(err),
+      });
+      return undefined;
+    }
     if (!record) {
       if (this.#negative.size >= NEGATIVE_MAX) this.#negative.clear();
       this.#negative.set(hash, now + NEGATIVE_TTL_MS);

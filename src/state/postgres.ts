@@ -10,6 +10,7 @@
  */
 import { SQL } from "bun";
 import {
+  aggregateUsage,
   KEY_COLUMNS,
   type KeyRow,
   keyValues,
@@ -82,6 +83,11 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
       );
       CREATE INDEX responses_expires ON responses (expires_at);
     `,
+  },
+  {
+    // Rows hold the requests of one key and model within one second (error = how many failed).
+    version: 2,
+    sql: "ALTER TABLE usage ADD COLUMN requests BIGINT NOT NULL DEFAULT 1",
   },
 ];
 
@@ -175,17 +181,7 @@ export class PostgresStore implements Store {
 
   async addUsage(batch: UsageRecord[]): Promise<void> {
     if (batch.length === 0) return;
-    const rows = batch.map((u) => ({
-      ts: u.ts,
-      day: utcDay(u.ts),
-      key_id: u.keyId,
-      model: u.model,
-      error: u.error ? 1 : 0,
-      input_tokens: u.inputTokens,
-      output_tokens: u.outputTokens,
-      cache_read_tokens: u.cacheReadTokens,
-      cache_write_tokens: u.cacheWriteTokens,
-    }));
+    const rows = aggregateUsage(batch);
     const daily = new Map<string, { key_id: string; day: string; tokens: number }>();
     for (const u of batch) {
       if (u.keyId === null) continue;
@@ -222,6 +218,12 @@ export class PostgresStore implements Store {
       WHERE day >= ${sinceDay} AND key_id IN ${this.#sql(keyIds)} GROUP BY key_id`;
     for (const r of rows) out.set(r.key_id, Number(r.t));
     return out;
+  }
+
+  async purgeExpiredResponses(now: number): Promise<number> {
+    const rows = await this.#sql`
+      DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ${now} RETURNING id`;
+    return rows.length;
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { KeyRecord, UsageQuery, UsageRow } from "./types";
+import type { KeyRecord, UsageQuery, UsageRecord, UsageRow } from "./types";
+import { utcDay } from "./types";
 
 /** A keys row as both engines return it (numbers may come back as strings or bigints). */
 export interface KeyRow {
@@ -114,7 +115,7 @@ export function usageQuerySql(
   const groups = q.groupBy.map((g) => GROUP_COLUMN[g]);
   const select = [
     ...groups,
-    "COUNT(*) AS requests",
+    "COALESCE(SUM(requests), 0) AS requests",
     "COALESCE(SUM(error), 0) AS errors",
     "COALESCE(SUM(input_tokens), 0) AS input_tokens",
     "COALESCE(SUM(output_tokens), 0) AS output_tokens",
@@ -125,6 +126,57 @@ export function usageQuerySql(
   if (where.length > 0) text += ` WHERE ${where.join(" AND ")}`;
   if (groups.length > 0) text += ` GROUP BY ${groups.join(", ")} ORDER BY ${groups.join(", ")}`;
   return { text, params };
+}
+
+/** One stored usage row: the requests of one key and model within one second. */
+export interface UsageAggregate {
+  /** Unix ms of the second's start. */
+  ts: number;
+  day: string;
+  key_id: string | null;
+  model: string;
+  requests: number;
+  error: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+}
+
+/**
+ * Folds a batch into one row per key, model and second: at high request
+ * rates a flush writes a handful of rows instead of one per request, and
+ * from/to (unix seconds) still select exactly.
+ */
+export function aggregateUsage(batch: readonly UsageRecord[]): UsageAggregate[] {
+  const rows = new Map<string, UsageAggregate>();
+  for (const u of batch) {
+    const ts = Math.floor(u.ts / 1000) * 1000;
+    const k = `${ts}\u0000${u.keyId ?? ""}\u0000${u.keyId === null ? "s" : "v"}\u0000${u.model}`;
+    let r = rows.get(k);
+    if (!r) {
+      r = {
+        ts,
+        day: utcDay(ts),
+        key_id: u.keyId,
+        model: u.model,
+        requests: 0,
+        error: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+      };
+      rows.set(k, r);
+    }
+    r.requests++;
+    if (u.error) r.error++;
+    r.input_tokens += u.inputTokens;
+    r.output_tokens += u.outputTokens;
+    r.cache_read_tokens += u.cacheReadTokens;
+    r.cache_write_tokens += u.cacheWriteTokens;
+  }
+  return [...rows.values()];
 }
 
 /** A raw aggregate row → the API's row (numbers as numbers, only the grouped columns). */

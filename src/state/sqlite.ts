@@ -12,6 +12,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
+  aggregateUsage,
   KEY_COLUMNS,
   type KeyRow,
   keyValues,
@@ -29,7 +30,7 @@ import type {
   UsageRecord,
   UsageRow,
 } from "./types";
-import { nowSeconds, utcDay } from "./types";
+import { nowSeconds } from "./types";
 
 /** Versioned schema; each step runs once, in order, inside one write transaction. */
 const MIGRATIONS: Array<{ version: number; sql: string }> = [
@@ -81,6 +82,11 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
       CREATE INDEX responses_expires ON responses (expires_at);
     `,
   },
+  {
+    // Rows hold the requests of one key and model within one second (error = how many failed).
+    version: 2,
+    sql: "ALTER TABLE usage ADD COLUMN requests INTEGER NOT NULL DEFAULT 1",
+  },
 ];
 
 export class SqliteStore implements Store {
@@ -89,10 +95,16 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly #db: Database;
 
-  /** Opens (creating the directory and file if missing) and migrates. */
+  /**
+   * Opens (creating the directory and file if missing) and migrates.
+   * @param dataDir a directory, or ":memory:" for a private in-memory database (tests)
+   */
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, "gateway.sqlite");
+    if (dataDir === ":memory:") this.path = dataDir;
+    else {
+      mkdirSync(dataDir, { recursive: true });
+      this.path = join(dataDir, "gateway.sqlite");
+    }
     this.#db = new Database(this.path, { create: true, strict: true });
     this.#db.run("PRAGMA busy_timeout = 5000");
     this.#db.run("PRAGMA journal_mode = WAL");
@@ -203,27 +215,33 @@ export class SqliteStore implements Store {
   async addUsage(batch: UsageRecord[]): Promise<void> {
     if (batch.length === 0) return;
     const insert = this.#db.prepare(
-      "INSERT INTO usage (ts, day, key_id, model, error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO usage (ts, day, key_id, model, requests, error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const daily = this.#db.prepare(
       "INSERT INTO usage_daily (key_id, day, tokens) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET tokens = tokens + excluded.tokens",
     );
     this.#db
       .transaction(() => {
-        for (const u of batch) {
-          const day = utcDay(u.ts);
+        for (const r of aggregateUsage(batch)) {
           insert.run(
-            u.ts,
-            day,
-            u.keyId,
-            u.model,
-            u.error ? 1 : 0,
-            u.inputTokens,
-            u.outputTokens,
-            u.cacheReadTokens,
-            u.cacheWriteTokens,
+            r.ts,
+            r.day,
+            r.key_id,
+            r.model,
+            r.requests,
+            r.error,
+            r.input_tokens,
+            r.output_tokens,
+            r.cache_read_tokens,
+            r.cache_write_tokens,
           );
-          if (u.keyId !== null) daily.run(u.keyId, day, totalTokens(u));
+          if (r.key_id !== null) {
+            daily.run(
+              r.key_id,
+              r.day,
+              r.input_tokens + r.cache_read_tokens + r.cache_write_tokens + r.output_tokens,
+            );
+          }
         }
       })
       .immediate();
@@ -247,6 +265,12 @@ export class SqliteStore implements Store {
       .all(sinceDay, ...keyIds);
     for (const r of rows) out.set(r.key_id, Number(r.t));
     return out;
+  }
+
+  async purgeExpiredResponses(now: number): Promise<number> {
+    return this.#db.run("DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ?", [
+      now,
+    ]).changes;
   }
 
   async close(): Promise<void> {

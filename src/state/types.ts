@@ -135,6 +135,9 @@ export interface Store {
   /** Total tokens (input incl. cache + output) per key since `sinceDay` (YYYY-MM-DD, UTC). */
   tokensSince(keyIds: string[], sinceDay: string): Promise<Map<string, number>>;
 
+  /** Deletes stored responses whose expires_at has passed; returns how many. */
+  purgeExpiredResponses(now: number): Promise<number>;
+
   close(): Promise<void>;
 }
 

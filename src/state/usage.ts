@@ -49,15 +49,15 @@ export class UsageBuffer {
     }
   }
 
-  /** Writes everything buffered so far; concurrent calls share the write in progress. */
+  /** Writes everything buffered so far, then runs the listeners; calls queue behind a running one. */
   flush(): Promise<void> {
     if (this.#flushing) return this.#flushing.then(() => this.flush());
-    if (this.#pending.length === 0) return Promise.resolve();
     const batch = this.#pending;
     this.#pending = [];
+    // Listeners run on every tick, an empty batch included: other replicas' usage comes in then.
     this.#flushing = (async () => {
       try {
-        await this.store.addUsage(batch);
+        if (batch.length > 0) await this.store.addUsage(batch);
       } catch (err) {
         // Put it back in front, keep order; the next tick retries.
         this.#pending = batch.concat(this.#pending);

@@ -13,7 +13,8 @@ const ROOT = `${import.meta.dir}/../..`;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Template {
-  Parameters: Record<string, { Type: string; Default?: string | number }>;
+  Parameters: Record<string, { Type: string; Default?: string | number; AllowedValues?: string[] }>;
+  Conditions: Record<string, Json>;
   Resources: Record<string, { Type: string; Properties: Record<string, Json>; DependsOn?: Json }>;
   Outputs: Record<string, Json>;
 }
@@ -45,19 +46,76 @@ function container() {
   expect(defs).toHaveLength(1);
   return defs[0] as Record<string, Json>;
 }
-/** A literal, or a Ref to a parameter resolved to its default. */
+/** Parameter values of the stack under test: defaults unless a test sets others. */
+const REQUIRED_PARAMS = {
+  ApiKeySecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key",
+};
+let stackParams: Record<string, string> = { ...REQUIRED_PARAMS };
+function paramValue(name: string): string {
+  if (name in stackParams) return stackParams[name] as string;
+  if (name === "AWS::Region") return "us-east-1";
+  const p = template.Parameters[name];
+  if (p?.Default !== undefined) return String(p.Default);
+  throw new Error(`no value for parameter ${name}`);
+}
+/** Evaluates a condition expression (Fn::Equals/Not/Or/And, Condition) with the stack's parameters. */
+function condition(v: Json): boolean {
+  const o = v as Record<string, Json>;
+  if (typeof o.Condition === "string") return condition(template.Conditions[o.Condition] as Json);
+  const args = Object.values(o)[0] as Json[];
+  if ("Fn::Equals" in o) return resolve(args[0] as Json) === resolve(args[1] as Json);
+  if ("Fn::Not" in o) return !condition(args[0] as Json);
+  if ("Fn::Or" in o) return args.some((a) => condition(a));
+  if ("Fn::And" in o) return args.every((a) => condition(a));
+  throw new Error(`cannot evaluate ${JSON.stringify(v)}`);
+}
+const NO_VALUE = Symbol("AWS::NoValue");
+/** Fn::If resolved; NO_VALUE for AWS::NoValue. */
+function choose(v: Json): Json | typeof NO_VALUE {
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    if (v.Ref === "AWS::NoValue") return NO_VALUE;
+    const f = v["Fn::If"] as [string, Json, Json] | undefined;
+    if (f) return choose(condition({ Condition: f[0] }) ? f[1] : f[2]);
+  }
+  return v;
+}
+/** A literal, a Ref to a parameter (default or set by the test), an Fn::If, or an Fn::Sub (attributes become placeholders). */
 function resolve(v: Json): string {
-  if (typeof v === "string" || typeof v === "number") return String(v);
-  if (v && typeof v === "object" && !Array.isArray(v) && typeof v.Ref === "string") {
-    if (v.Ref === "AWS::Region") return "us-east-1";
-    const p = template.Parameters[v.Ref];
-    if (p?.Default !== undefined) return String(p.Default);
+  const c = choose(v);
+  if (c === NO_VALUE) throw new Error("AWS::NoValue where a value is needed");
+  if (typeof c === "string" || typeof c === "number") return String(c);
+  if (c && typeof c === "object" && !Array.isArray(c)) {
+    if (typeof c.Ref === "string") {
+      // A resource's Ref: a placeholder ARN (the secrets are the only ones resolved here).
+      if (c.Ref in template.Resources)
+        return `arn:aws:secretsmanager:us-east-1:123456789012:secret:${c.Ref}`;
+      return paramValue(c.Ref);
+    }
+    if (typeof c["Fn::Sub"] === "string") {
+      return c["Fn::Sub"].replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+        name.includes(".")
+          ? name.endsWith(".Port")
+            ? "5432"
+            : `${name.split(".")[0]?.toLowerCase()}.example.internal`
+          : name in template.Resources
+            ? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`
+            : paramValue(name),
+      );
+    }
   }
   throw new Error(`cannot resolve ${JSON.stringify(v)}`);
 }
+/** A list with its Fn::If items chosen and AWS::NoValue items dropped. */
+function items<T>(list: Json): T[] {
+  return (list as Json[]).map(choose).filter((x) => x !== NO_VALUE) as T[];
+}
 function containerEnv(): Record<string, string> {
-  const env = container().Environment as { Name: string; Value: Json }[];
+  const env = items<{ Name: string; Value: Json }>(container().Environment as Json);
   return Object.fromEntries(env.map((e) => [e.Name, resolve(e.Value)]));
+}
+function containerSecrets(): Record<string, string> {
+  const secrets = items<{ Name: string; ValueFrom: Json }>(container().Secrets as Json);
+  return Object.fromEntries(secrets.map((e) => [e.Name, resolve(e.ValueFrom)]));
 }
 function attribute(list: Json, key: string): string {
   const found = (list as { Key: string; Value: Json }[]).find((a) => a.Key === key);
@@ -67,10 +125,7 @@ function attribute(list: Json, key: string): string {
 
 describe("deployment/ecs-fargate.json", () => {
   test("every environment variable and secret it sets is one the gateway or the AWS SDK reads", () => {
-    const names = [
-      ...Object.keys(containerEnv()),
-      ...(container().Secrets as { Name: string }[]).map((s) => s.Name),
-    ];
+    const names = [...Object.keys(containerEnv()), ...Object.keys(containerSecrets())];
     const unknown = names.filter((n) => !CONFIG_VARIABLES.includes(n) && !AWS_SDK_VARIABLES.has(n));
     expect(unknown).toEqual([]);
   });
@@ -83,9 +138,8 @@ describe("deployment/ecs-fargate.json", () => {
 
   test("the API key comes from Secrets Manager, never from plain environment", () => {
     expect(containerEnv().API_KEY).toBeUndefined();
-    expect(container().Secrets).toEqual([
-      { Name: "API_KEY", ValueFrom: { Ref: "ApiKeySecretArn" } },
-    ]);
+    // With the default parameters (no admin API, no database, no cache): only the API key.
+    expect(containerSecrets()).toEqual({ API_KEY: paramValue("ApiKeySecretArn") });
     // The execution role (which injects secrets) may read that one secret, nothing else.
     const exec = JSON.stringify(template.Resources.ExecutionRole?.Properties.Policies);
     expect(exec).toContain(
@@ -235,6 +289,7 @@ describe("deployment/ecs-fargate.json", () => {
       "AWS::AccountId",
       "AWS::Partition",
       "AWS::StackName",
+      "AWS::NoValue",
     ]);
     const missing: string[] = [];
     const walk = (v: Json): void => {
@@ -257,6 +312,182 @@ describe("deployment/ecs-fargate.json", () => {
     };
     walk(template as unknown as Json);
     expect(missing).toEqual([]);
+  });
+});
+
+describe("deployment/ecs-fargate.json: virtual keys on a fleet (database, cache, admin key)", () => {
+  const ADMIN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:admin";
+  const DB_URL = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-url";
+  const REDIS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redis-url";
+  const combos: Array<Record<string, string>> = [
+    { Database: "aurora-serverless", Cache: "elasticache-valkey", AdminApiKeySecretArn: ADMIN },
+    { Database: "rds-postgres", Cache: "none", AdminApiKeySecretArn: ADMIN },
+    {
+      Database: "external",
+      DatabaseUrlSecretArn: DB_URL,
+      Cache: "external",
+      RedisUrlSecretArn: REDIS,
+      AdminApiKeySecretArn: ADMIN,
+    },
+    { Database: "none", Cache: "none" },
+  ];
+  const withParams = <T>(p: Record<string, string>, f: () => T): T => {
+    stackParams = { ...REQUIRED_PARAMS, ...p };
+    try {
+      return f();
+    } finally {
+      stackParams = { ...REQUIRED_PARAMS };
+    }
+  };
+  /** Resources that exist with the stack's parameters. */
+  const created = () =>
+    Object.entries(template.Resources).filter(
+      ([, r]) =>
+        (r as unknown as { Condition?: string }).Condition === undefined ||
+        condition({ Condition: (r as unknown as { Condition: string }).Condition }),
+    );
+
+  test.each(combos)("%j: a valid configuration, every secret from Secrets Manager", (p) => {
+    withParams(p, () => {
+      const env = containerEnv();
+      const secrets = containerSecrets();
+      const names = [...Object.keys(env), ...Object.keys(secrets)];
+      expect(
+        names.filter((n) => !CONFIG_VARIABLES.includes(n) && !AWS_SDK_VARIABLES.has(n)),
+      ).toEqual([]);
+      // No variable is set twice (environment and secret).
+      expect(new Set(names).size).toBe(names.length);
+      // Secrets as placeholders, as ECS would inject them.
+      const injected = Object.fromEntries(
+        Object.keys(secrets).map((k) => [
+          k,
+          k === "DATABASE_URL"
+            ? "postgres://u:p@db.example.internal:5432/gateway"
+            : k === "REDIS_URL"
+              ? "rediss://cache.example.internal:6379"
+              : "x".repeat(32),
+        ]),
+      );
+      const config = loadConfig({ ...env, ...injected });
+      const db = p.Database ?? "none";
+      expect(config.databaseUrl !== undefined).toBe(db !== "none");
+      expect(config.redisUrl !== undefined).toBe((p.Cache ?? "none") !== "none");
+      expect(config.adminApiKey !== undefined).toBe(p.AdminApiKeySecretArn !== undefined);
+      if (db === "aurora-serverless" || db === "rds-postgres") {
+        // The password is a Secrets Manager JSON key, never in the environment.
+        expect(env.DATABASE_URL).toMatch(
+          /^postgres:\/\/gateway@[^:]+:5432\/gateway\?sslmode=require$/,
+        );
+        expect(secrets.DATABASE_PASSWORD).toMatch(/:secret:DatabaseSecret:password::$/);
+        expect(config.databaseUrl).toContain(`gateway:${"x".repeat(32)}@`);
+      }
+      if (p.Cache === "elasticache-valkey") expect(env.REDIS_URL).toMatch(/^rediss:\/\//);
+      // The execution role can read exactly the secrets the task gets.
+      const policies = items<{ PolicyDocument: { Statement: { Resource: Json }[] } }>(
+        template.Resources.ExecutionRole?.Properties.Policies as Json,
+      );
+      const readable = policies
+        .flatMap((x) => x.PolicyDocument.Statement)
+        .map((st) => resolve(st.Resource))
+        .sort();
+      const needed = [
+        ...new Set(Object.values(secrets).map((v) => v.replace(/:[^:]*::$/, ""))),
+      ].sort();
+      expect(readable).toEqual(needed);
+    });
+  });
+
+  test.each(combos)("%j: a database or cache it creates is reachable from the tasks only", (p) => {
+    withParams(p, () => {
+      const resources = created();
+      const types = resources.map(([, r]) => r.Type);
+      const db = p.Database ?? "none";
+      expect(types.includes("AWS::RDS::DBCluster")).toBe(db === "aurora-serverless");
+      expect(types.includes("AWS::RDS::DBInstance")).toBe(
+        db === "aurora-serverless" || db === "rds-postgres",
+      );
+      expect(types.includes("AWS::ElastiCache::ReplicationGroup")).toBe(
+        p.Cache === "elasticache-valkey",
+      );
+      for (const [name, r] of resources) {
+        if (r.Type === "AWS::RDS::DBInstance") {
+          expect(r.Properties.PubliclyAccessible).toBe(false);
+        }
+        if (r.Type === "AWS::RDS::DBCluster" || r.Type === "AWS::RDS::DBInstance") {
+          if (r.Properties.MasterUserPassword !== undefined) {
+            expect(JSON.stringify(r.Properties.MasterUserPassword)).toContain(
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, literally
+              "{{resolve:secretsmanager:${DatabaseSecret}",
+            );
+          }
+          if (r.Properties.Engine !== "aurora-postgresql" || r.Type === "AWS::RDS::DBCluster") {
+            expect(r.Properties.StorageEncrypted).toBe(true);
+          }
+        }
+        if (r.Type === "AWS::ElastiCache::ReplicationGroup") {
+          expect(r.Properties.TransitEncryptionEnabled).toBe(true);
+          expect(r.Properties.Engine).toBe("valkey");
+        }
+        if (r.Type === "AWS::EC2::SecurityGroup" && name !== "LoadBalancerSecurityGroup") {
+          // Tasks: from the load balancer; database and cache: from the tasks; never a CIDR.
+          const ingress = r.Properties.SecurityGroupIngress as Array<Record<string, Json>>;
+          const from =
+            name === "TaskSecurityGroup" ? "LoadBalancerSecurityGroup" : "TaskSecurityGroup";
+          expect(ingress.length).toBeGreaterThan(0);
+          for (const rule of ingress) {
+            expect(rule.CidrIp).toBeUndefined();
+            expect(rule.SourceSecurityGroupId).toEqual({ "Fn::GetAtt": [from, "GroupId"] });
+          }
+        }
+      }
+    });
+  });
+
+  test("logical ids are unique across parameters, conditions and resources", () => {
+    const params = Object.keys(template.Parameters);
+    const clash = Object.keys(template.Resources).filter((r) => params.includes(r));
+    expect(clash).toEqual([]);
+  });
+
+  test("rules refuse the admin API without a shared database, and new resources without subnets", () => {
+    const rules = (
+      template as unknown as {
+        Rules: Record<string, { RuleCondition: Json; Assertions: { Assert: Json }[] }>;
+      }
+    ).Rules;
+    const failing = (p: Record<string, string>) =>
+      withParams(p, () =>
+        Object.entries(rules)
+          .filter(([, r]) => condition(r.RuleCondition))
+          .filter(([, r]) =>
+            r.Assertions.some((a) => {
+              const x = a.Assert as Record<string, Json>;
+              const inner = (x["Fn::Not"] as Json[] | undefined)?.[0] as
+                | Record<string, Json>
+                | undefined;
+              if (inner && "Fn::EachMemberEquals" in inner) {
+                // CommaDelimitedList parameters: "" is the one empty member.
+                const [ref, value] = inner["Fn::EachMemberEquals"] as [Json, string];
+                return resolve(ref)
+                  .split(",")
+                  .every((m) => m === value);
+              }
+              return !condition(x);
+            }),
+          )
+          .map(([name]) => name),
+      );
+    expect(failing({})).toEqual([]);
+    expect(failing({ AdminApiKeySecretArn: "arn:aws:secretsmanager:x" })).toEqual([
+      "AdminApiNeedsSharedDatabase",
+    ]);
+    expect(failing({ Database: "aurora-serverless" })).toEqual(["NewDatabaseNeedsSubnets"]);
+    expect(failing({ Database: "rds-postgres", DatabaseSubnetIds: "subnet-1,subnet-2" })).toEqual(
+      [],
+    );
+    expect(failing({ Database: "external" })).toEqual(["ExternalDatabaseNeedsSecret"]);
+    expect(failing({ Cache: "elasticache-valkey" })).toEqual(["NewCacheNeedsSubnets"]);
+    expect(failing({ Cache: "external" })).toEqual(["ExternalCacheNeedsSecret"]);
   });
 });
 
@@ -307,6 +538,16 @@ describe("Dockerfile", () => {
     expect(hc).toContain("/health");
     expect(hc).toContain("bun");
     expect(ins.find((i) => i.op === "CMD")?.args).toBe('["bun", "run", "src/index.ts"]');
+    // The SQLite store's directory exists, belongs to the runtime user, and is a volume.
+    const env = ins
+      .filter((i) => i.op === "ENV")
+      .map((i) => i.args)
+      .join(" ");
+    expect(env).toContain("DATA_DIR=/app/data");
+    expect(ins.some((i) => i.op === "RUN" && /chown bun(:bun)? \/app\/data/.test(i.args))).toBe(
+      true,
+    );
+    expect(ins.find((i) => i.op === "VOLUME")?.args).toBe('["/app/data"]');
   });
 
   test(".dockerignore keeps node_modules, tests and secrets out of the build context", async () => {

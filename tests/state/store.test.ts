@@ -95,7 +95,25 @@ for (const engine of ["sqlite", "postgres"]) {
         usage({ keyId: null }),
       ]);
       await s.addUsage([usage({ ts: Date.UTC(2026, 11, 2, 3) })]);
-      const all = await s.queryUsage({ groupBy: [] });
+      // Many requests in one second fold into one row, sums unchanged.
+      await s.addUsage(
+        Array.from({ length: 50 }, (_, i) =>
+          usage({ keyId: "key_d", ts: Date.UTC(2026, 11, 3) + i, error: i % 10 === 0 }),
+        ),
+      );
+      const c = await s.queryUsage({ groupBy: ["key"], keyId: "key_d" });
+      expect(c).toEqual([
+        {
+          key_id: "key_d",
+          requests: 50,
+          errors: 5,
+          input_tokens: 500,
+          output_tokens: 250,
+          cache_read_tokens: 100,
+          cache_write_tokens: 50,
+        },
+      ]);
+      const all = await s.queryUsage({ groupBy: [], to: Date.UTC(2026, 11, 3) / 1000 });
       expect(all).toEqual([
         {
           requests: 5,
@@ -123,6 +141,7 @@ for (const engine of ["sqlite", "postgres"]) {
       const byKey = await s.queryUsage({ groupBy: ["key"] });
       expect(byKey.find((r) => r.key_id === null)?.requests).toBe(1);
       const since = await s.tokensSince(["key_a", "key_b", "key_c"], "2026-12-01");
+      expect((await s.tokensSince(["key_d"], "2026-12-01")).get("key_d")).toBe(900);
       expect(Object.fromEntries(since)).toEqual({ key_a: 39, key_b: 18 });
       const sinceLater = await s.tokensSince(["key_a"], "2026-12-02");
       expect(sinceLater.get("key_a")).toBe(18);
@@ -146,6 +165,8 @@ for (const engine of ["sqlite", "postgres"]) {
       expect((await s.responses.getResponse("resp_1"))?.response).toEqual({ id: "resp_1", v: 2 });
       await s.responses.putResponse({ ...r, id: "resp_old", expiresAt: 1 });
       expect(await s.responses.getResponse("resp_old")).toBeNull();
+      expect(await s.purgeExpiredResponses(1_800_000_000)).toBe(1);
+      expect(await s.purgeExpiredResponses(1_800_000_000)).toBe(0);
       expect(await s.responses.deleteResponse("resp_1")).toBe(true);
       expect(await s.responses.deleteResponse("resp_1")).toBe(false);
       expect(await s.responses.getResponse("resp_1")).toBeNull();

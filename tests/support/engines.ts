@@ -16,6 +16,10 @@ export interface Engine {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Stops the server, keeping its data (PostgreSQL). */
+  pause?(): Promise<void>;
+  /** Starts it again on the same port with the same data (PostgreSQL). */
+  resume?(): Promise<void>;
 }
 
 function pgBin(name: string): string {
@@ -69,24 +73,28 @@ export async function startPostgres(): Promise<Engine> {
     ]),
   );
   const port = freePort();
-  await run(
-    asPostgresUser([
-      pgBin("pg_ctl"),
-      "-D",
-      data,
-      "-l",
-      join(dir, "log"),
-      "-w",
-      "-t",
-      "30",
-      "-o",
-      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`,
-      "start",
-    ]),
-  );
+  const start = () =>
+    run(
+      asPostgresUser([
+        pgBin("pg_ctl"),
+        "-D",
+        data,
+        "-l",
+        join(dir, "log"),
+        "-w",
+        "-t",
+        "30",
+        "-o",
+        `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`,
+        "start",
+      ]),
+    );
+  await start();
   return {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: () => run(asPostgresUser([pgBin("pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"])),
+    resume: start,
     stop: async () => {
       await run(
         asPostgresUser([pgBin("pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"]),

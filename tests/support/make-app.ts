@@ -4,9 +4,6 @@
  * validation and errors (no sockets, no emulator).
  */
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { silentLogger } from "../../src/log";
@@ -50,8 +47,7 @@ export function makeTestApp(
       defaultEmbeddingModel: config.defaultEmbeddingModel,
       aliases: config.modelAliases,
     }),
-    // The state store in a throwaway directory (stored responses, keys).
-    store: new SqliteStore(mkdtempSync(join(tmpdir(), "gw-app-"))),
+    store: new SqliteStore(":memory:"),
     ...opts.deps,
   };
   const app = createApp(deps);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, type Engine, startPostgres, startRedis } from "../support/engines";
+import { freePort } from "../support/process";
 import { MODEL, startTeamsStack, type TeamsStack } from "./helpers";
 
 let pg: Engine;
@@ -125,18 +126,21 @@ describe("PostgreSQL + Redis, two replicas", () => {
     ]);
   });
 
-  test("a budget spent on A is refused on B", async () => {
+  test("a budget spent on A is refused on B without B serving one more", async () => {
     const k = await a.createKey({ name: "fleet-budget", budget: { tokens: 10, period: "day" } });
     expect((await a.chatAs(k.key)).status).toBe(200);
+    // B learns the committed total from the store on its own flush tick, traffic or not.
     expect(
       await eventually(async () => {
-        const r = await b.chatAs(k.key);
-        return (
-          r.status === 429 &&
-          ((await r.json()) as { error: { code: string } }).error.code === "insufficient_quota"
-        );
+        const shown = (await (await b.admin("GET", `/admin/keys/${k.id}`)).json()) as {
+          budget_used: number;
+        };
+        return shown.budget_used >= 10;
       }),
     ).toBe(true);
+    const r = await b.chatAs(k.key);
+    expect(r.status).toBe(429);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe("insufficient_quota");
   });
 });
 
@@ -176,5 +180,47 @@ describe("Redis down", () => {
     } finally {
       await closed.stop();
     }
+  });
+});
+
+describe("Redis unreachable at startup", () => {
+  test("the replica starts and serves (fail open: limits in-process)", async () => {
+    const dead = `redis://127.0.0.1:${freePort()}`;
+    const r = await startTeamsStack({ DATABASE_URL: dbUrl, REDIS_URL: dead, LOG_LEVEL: "error" });
+    try {
+      const k = await r.createKey({ name: "no-redis", rpm: 2 });
+      expect((await r.chatAs(k.key)).status).toBe(200);
+      expect((await r.chatAs(k.key)).status).toBe(200);
+      expect((await r.chatAs(k.key)).status).toBe(429);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe("PostgreSQL down while serving", () => {
+  test("cached keys keep working, admin answers 503, usage waits in the buffer and lands when it is back", async () => {
+    const k = await a.createKey({ name: "db-outage" });
+    expect((await a.chatAs(k.key)).status).toBe(200);
+    await pg.pause?.();
+    try {
+      for (let i = 0; i < 3; i++) expect((await a.chatAs(k.key)).status).toBe(200);
+      const admin = await a.admin("GET", "/admin/keys");
+      expect(admin.status).toBe(503);
+      expect(((await admin.json()) as { error: { code: string } }).error.code).toBe(
+        "store_unavailable",
+      );
+      // A key this replica never saw cannot be checked: refused, not a crash.
+      expect((await a.chatAs("sk-never-seen")).status).toBe(401);
+    } finally {
+      await pg.resume?.();
+    }
+    expect(
+      await eventually(async () => {
+        const r = await a.admin("GET", `/admin/usage?key_id=${k.id}`);
+        if (r.status !== 200) return false;
+        return ((await r.json()) as { data: Array<{ requests: number }> }).data[0]?.requests === 4;
+      }, 15_000),
+    ).toBe(true);
   });
 });

@@ -52,3 +52,16 @@ describe("config", () => {
     expect(message).toContain("MODEL_ALIASES");
   });
 });
+
+test("DATABASE_PASSWORD goes into DATABASE_URL, URL-encoded", () => {
+  const c = loadConfig({
+    DATABASE_URL: "postgres://gateway@db.internal:5432/gateway?sslmode=require",
+    DATABASE_PASSWORD: "p@ss/w:rd",
+  });
+  expect(c.databaseUrl).toBe(
+    "postgres://gateway:p%40ss%2Fw%3Ard@db.internal:5432/gateway?sslmode=require",
+  );
+  expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow("DATABASE_URL");
+  expect(() => loadConfig({ ADMIN_API_KEY: "short" })).toThrow("ADMIN_API_KEY");
+  expect(loadConfig({}).dataDir).toBe("./data");
+});
