@@ -6,12 +6,13 @@
  */
 import { Hono } from "hono";
 import { ConverseRunner } from "./converse/run";
-import { GatewayError, toGatewayError } from "./errors";
+import { echo, GatewayError, requestOutcome } from "./errors";
 import { type ErrorRenderer, errorResponse } from "./http/errors";
 import { Lifecycle } from "./lifecycle";
 import { ANTHROPIC_PATH, anthropicErrorBody, gatewayAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
+import { cors } from "./middleware/cors";
 import { drainGate } from "./middleware/drain-gate";
 import { requestId } from "./middleware/request-id";
 import { accessLog } from "./observability/access-log";
@@ -58,6 +59,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(access ? { onFinished: (obs, error) => access.finish(obs, error) } : {}),
     }),
   );
+  // Before the drain gate and auth: a preflight needs neither.
+  if (config.corsOrigins.length > 0) app.use(cors(config.corsOrigins));
   app.use(drainGate(lifecycle));
 
   app.route(
@@ -102,14 +105,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) =>
     errorResponse(
-      new GatewayError(404, `Unknown route: ${c.req.method} ${c.req.path}`, {
+      new GatewayError(404, `Unknown route: ${echo(c.req.method, 20)} ${echo(c.req.path)}`, {
         code: "unknown_route",
       }),
       errorRendererFor(c.req.path),
+      c.var.requestId ? { "x-request-id": c.var.requestId } : {},
     ),
   );
   app.onError((err, c) => {
-    const error = toGatewayError(err);
+    const error = requestOutcome(err, c.req.raw.signal.aborted);
     // The access line (observability/access-log.ts) reports every error; a bug also gets its stack.
     if (error.code === "internal_error") {
       const cause = error.cause instanceof Error ? error.cause : undefined;

@@ -64,6 +64,7 @@ const schema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().min(1).default("0.0.0.0"),
   API_KEY: csv,
+  CORS_ORIGINS: csv,
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
@@ -72,7 +73,9 @@ const schema = z.object({
   DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
   MODEL_ALIASES: aliases,
+  OPENAI_MODEL_NAMES: z.enum(["default", "reject"]).default("default"),
   MODEL_CATALOG_TTL_SECONDS: int(600, 1, 86_400),
+  MODEL_REFRESH_MIN_INTERVAL_SECONDS: int(10, 0, 3_600),
   MODEL_ALLOW_LIST: csv,
   ENABLE_CROSS_REGION_INFERENCE: bool(true),
   ENABLE_APPLICATION_INFERENCE_PROFILES: bool(true),
@@ -124,6 +127,8 @@ export interface Config {
   host: string;
   /** Accepted bearer keys; empty means authentication is off. */
   apiKeys: string[];
+  /** Origins browsers may call from (`*` = any); empty: no CORS. */
+  corsOrigins: string[];
   logLevel: LogLevel;
   region: string;
   /** Total attempts per Bedrock call, owned by the SDK's retry strategy. */
@@ -137,8 +142,15 @@ export interface Config {
   defaultModel: string;
   defaultEmbeddingModel: string;
   modelAliases: Record<string, string>;
+  /**
+   * OpenAI model names (gpt-*, o-series, chatgpt-*, text-embedding-*) that are
+   * neither aliases nor catalog ids: served by the default model, or refused (404).
+   */
+  openaiModelNames: "default" | "reject";
   /** How long the model catalog is fresh before a background refresh. */
   modelCatalogTtlSeconds: number;
+  /** POST /models/refresh reaches Bedrock at most once per this many seconds. */
+  modelRefreshMinIntervalSeconds: number;
   /** Model ids/ARNs (`*` wildcards) to serve and list; empty serves all. */
   modelAllowList: string[];
   /** Serve SYSTEM_DEFINED (us./eu./global.…) inference profiles. */
@@ -231,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     apiKeys: e.API_KEY,
+    corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
     // Two attempts: one quick retry of transient faults. The SDK's default of 3
@@ -240,7 +253,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultModel: e.DEFAULT_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     modelAliases: e.MODEL_ALIASES,
+    openaiModelNames: e.OPENAI_MODEL_NAMES,
     modelCatalogTtlSeconds: e.MODEL_CATALOG_TTL_SECONDS,
+    modelRefreshMinIntervalSeconds: e.MODEL_REFRESH_MIN_INTERVAL_SECONDS,
     modelAllowList: e.MODEL_ALLOW_LIST,
     enableCrossRegionInference: e.ENABLE_CROSS_REGION_INFERENCE,
     enableApplicationInferenceProfiles: e.ENABLE_APPLICATION_INFERENCE_PROFILES,

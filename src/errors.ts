@@ -31,6 +31,21 @@ export interface GatewayErrorInit {
   cause?: unknown;
 }
 
+/** Longest client value echoed inside an error message. */
+export const ECHO_MAX_CHARS = 200;
+/** Longest error message and param, whatever they echo (a safety net under {@link echo}). */
+const MESSAGE_MAX_CHARS = 2_000;
+const PARAM_MAX_CHARS = 256;
+
+/**
+ * A client-supplied value as it may appear in an error message: cut to
+ * {@link ECHO_MAX_CHARS}, saying how long it was, so a 10 MB model name does
+ * not come back in a 10 MB error.
+ */
+export function echo(value: string, max = ECHO_MAX_CHARS): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…(${value.length} chars)`;
+}
+
 /** Base of every error the gateway answers with. */
 export class GatewayError extends Error {
   override name = "GatewayError";
@@ -42,11 +57,11 @@ export class GatewayError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(status: number, message: string, init: GatewayErrorInit = {}) {
-    super(message, { cause: init.cause });
+    super(echo(message, MESSAGE_MAX_CHARS), { cause: init.cause });
     this.status = status;
     this.type = init.type ?? defaultType(status);
     this.code = init.code ?? null;
-    this.param = init.param ?? null;
+    this.param = init.param == null ? null : echo(init.param, PARAM_MAX_CHARS);
     this.headers = init.headers ?? {};
   }
 }
@@ -73,12 +88,49 @@ export class InvalidRequestError extends GatewayError {
 export class ModelNotFoundError extends GatewayError {
   override name = "ModelNotFoundError";
   constructor(model: string) {
-    super(404, `The model '${model}' does not exist or is not available on this gateway.`, {
+    super(404, `The model '${echo(model)}' does not exist or is not available on this gateway.`, {
       type: "invalid_request_error",
       code: "model_not_found",
       param: "model",
     });
   }
+}
+
+/**
+ * The client went away before its response was ready (nginx's 499). Its own
+ * outcome in logs and metrics: not a 5xx, not a Bedrock error. The client
+ * never sees it.
+ */
+export function clientCancelledError(cause?: unknown): GatewayError {
+  return new GatewayError(499, "The client closed the request before the response was ready.", {
+    type: "invalid_request_error",
+    code: "client_cancelled",
+    cause,
+  });
+}
+
+/**
+ * The error a request ended with, given whether its client is gone: once the
+ * client has disconnected, whatever follows (an aborted Bedrock call, a body
+ * cut off mid-read that no longer parses) is the consequence of the
+ * disconnect, not a gateway, Bedrock or client-input fault, and nobody reads
+ * the response anyway.
+ */
+export function requestOutcome(err: unknown, clientGone: boolean): GatewayError {
+  const error = toGatewayError(err);
+  if (!clientGone || error.code === "client_cancelled") return error;
+  return clientCancelledError(err);
+}
+
+/**
+ * The connection to Bedrock broke after its stream had started: the answer is
+ * incomplete (not "unreachable": Bedrock was reached and was answering).
+ */
+export function upstreamIncompleteError(cause?: unknown): GatewayError {
+  return new GatewayError(502, "The Bedrock stream ended before the response was complete.", {
+    code: "upstream_incomplete",
+    cause,
+  });
 }
 
 /** Hono throws HTTPException for body limits, bad JSON etc.; give them our shape. */

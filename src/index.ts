@@ -4,7 +4,9 @@
  * @module
  */
 import { ConfigError, loadConfig } from "./config";
+import { liftFetchCap, neededFetchCap } from "./fetch-capacity";
 import { type Gateway, startGateway } from "./server";
+import { StopSignals } from "./signals";
 import { StoreUnavailableError } from "./state";
 
 async function main(): Promise<void> {
@@ -18,31 +20,39 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Before anything fetches: Bun reads its fetch limit at process start only, so
+  // this may replace the process (same PID) with the limit in its environment.
+  const fetchCap = liftFetchCap(neededFetchCap(config));
   // Signals are handled from the start: one that arrives while the catalog loads is
   // acted on as soon as the gateway exists (it may already be serving requests).
   let gw: Gateway | undefined;
   let pendingSignal: string | undefined;
-  let stopping = false;
+  const signals = new StopSignals();
   // Graceful stop (ECS sends SIGTERM, then SIGKILL after stopTimeout): /health turns 503,
   // new requests get 503, in-flight streams get SHUTDOWN_DRAIN_MS to finish, then exit 0.
-  // A second signal exits at once.
-  const shutdown = (signal: string) => {
-    if (stopping || (pendingSignal !== undefined && gw === undefined)) {
+  // The same stop delivered twice (to the process group and forwarded by `bun run`) is
+  // one drain; only a signal clearly later (src/signals.ts) exits at once.
+  const onSignal = (signal: string) => {
+    const action = signals.receive();
+    if (action === "force") {
       process.stderr.write(`second ${signal}, exiting without waiting\n`);
       process.exit(1);
     }
-    if (gw === undefined) {
-      pendingSignal = signal;
+    if (action === "repeat") {
+      gw?.deps.logger.info("stop signal repeated; already draining", { signal });
       return;
     }
-    stopping = true;
-    const { logger } = gw.deps;
+    if (gw === undefined) pendingSignal = signal;
+    else drain(gw, signal);
+  };
+  const drain = (gateway: Gateway, signal: string) => {
+    const { logger } = gateway.deps;
     logger.info("draining", {
       signal,
-      inFlight: gw.deps.lifecycle?.inFlight ?? 0,
+      inFlight: gateway.deps.lifecycle?.inFlight ?? 0,
       deadlineMs: config.shutdownDrainMs,
     });
-    gw.shutdown().then(
+    gateway.shutdown().then(
       (result) => {
         logger.info("shut down", { ...result });
         process.exit(0);
@@ -53,8 +63,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
 
   // Resolves once the model catalog loaded (or could not yet: it retries in the background).
   try {
@@ -75,6 +85,12 @@ async function main(): Promise<void> {
     bedrockEndpoint:
       process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? process.env.AWS_ENDPOINT_URL ?? "aws",
   });
+  if (fetchCap.kind !== "ok") {
+    logger.warn("Bedrock calls beyond Bun's fetch limit will wait inside fetch", {
+      ...fetchCap,
+      fix: `start with BUN_CONFIG_MAX_HTTP_REQUESTS=${fetchCap.needed}`,
+    });
+  }
   logger.info("state store", {
     store: config.databaseUrl ? "postgresql" : "sqlite",
     ...(config.databaseUrl ? {} : { dataDir: config.dataDir }),
@@ -89,7 +105,7 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0 && !config.adminApiKey) {
     logger.warn("API_KEY is not set: every request is accepted without authentication");
   }
-  if (pendingSignal !== undefined) shutdown(pendingSignal);
+  if (pendingSignal !== undefined) drain(gw, pendingSignal);
 }
 
 await main();

@@ -9,7 +9,9 @@ import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
+import { countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
 import type { Config } from "./config";
+import { currentFetchCap } from "./fetch-capacity";
 import { type DrainResult, Lifecycle } from "./lifecycle";
 import { createLogger, type Logger } from "./log";
 import { ConcurrencyLimiter } from "./middleware/concurrency";
@@ -53,6 +55,17 @@ export interface Gateway {
   shutdown(): Promise<DrainResult>;
 }
 
+/**
+ * An HTTP/1.0 request without a Host header reaches Bun's handler with a
+ * bare path as its URL (`/health`), which Hono cannot route (every such
+ * request was a 404, /health included). Give it an absolute URL on a
+ * placeholder host; everything else passes through untouched.
+ */
+export function withAbsoluteUrl(req: Request): Request {
+  if (!req.url.startsWith("/")) return req;
+  return new Request(`http://localhost${req.url}`, req);
+}
+
 /** Builds the production dependencies from config. */
 export function buildDeps(config: Config, store: Store, overrides: GatewayOverrides = {}): AppDeps {
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -81,22 +94,34 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
     defaultModel: config.defaultModel,
     defaultEmbeddingModel: config.defaultEmbeddingModel,
     aliases: config.modelAliases,
+    openaiNames: config.openaiModelNames,
   });
   catalog.onLoad((snapshot) => models.checkConfig(snapshot, logger));
   const limiter = new ConcurrencyLimiter(config.maxConcurrentRequests);
+  const upstream = new UpstreamCounter(currentFetchCap());
   return {
     config,
     logger,
     lifecycle: new Lifecycle(),
     limiter,
-    metrics: new GatewayMetrics({ processMetrics: true, upstreamInFlight: () => limiter.inFlight }),
-    runtime:
+    metrics: new GatewayMetrics({
+      processMetrics: true,
+      upstreamInFlight: () => limiter.inFlight,
+      upstreamCalls: () => ({
+        inFlight: upstream.inFlight,
+        queued: upstream.queued,
+        fetchCap: upstream.fetchCap,
+      }),
+    }),
+    runtime: countingRuntime(
       config.bedrockTransport === "raw"
         ? new RawBedrockRuntime(
             runtimeClient,
             overrides.endpoint ? { endpoint: overrides.endpoint } : {},
           )
         : new SdkBedrockRuntime(runtimeClient),
+      upstream,
+    ),
     openaiCompat: new BedrockOpenAiCompat(
       runtimeClient,
       overrides.endpoint ? { endpoint: overrides.endpoint } : {},
@@ -144,7 +169,12 @@ export async function startGateway(
     hostname: config.host,
     // Long Bedrock calls disable the timer per request; this bounds idle keep-alive sockets.
     idleTimeout: config.httpIdleTimeoutSeconds,
-    fetch: (req, srv) => app.fetch(req, { server: srv }),
+    // Bun's own cap (128 MiB by default) answers a bare 413 before the app sees the request:
+    // no JSON body, no access-log line, and MAX_BODY_BYTES above it not honoured. Lifted, so
+    // the gateway's body limit (MAX_BODY_BYTES, checked on the declared length before any
+    // byte is read, counted for chunked uploads) answers every oversized body itself.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    fetch: (req, srv) => app.fetch(withAbsoluteUrl(req), { server: srv }),
   });
   const host = server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname;
   // Expired stored responses are already invisible; this reclaims their space.

@@ -4,18 +4,18 @@
  *
  * Guarded, because a gateway that fetches any URL a caller names is an SSRF
  * hole into its VPC and the instance metadata service:
- * - every address the hostname resolves to must be public (no loopback,
- *   private, CGNAT, link-local/metadata, multicast, reserved, IPv6 ULA or
- *   link-local, nor IPv4 embedded in mapped/NAT64/6to4 IPv6), unless
+ * - every address the hostname resolves to must be globally routable unicast
+ *   (src/net/addresses.ts, ipaddr.js's range tables), unless
  *   IMAGE_FETCH_ALLOW_PRIVATE or the host is in IMAGE_FETCH_ALLOW_HOSTS;
+ * - the name is resolved once and the connection goes to the address that
+ *   was checked (Host header and TLS SNI keep the name), so DNS rebinding
+ *   cannot switch it to an internal address between check and connect;
  * - redirects are followed by hand (at most {@link MAX_REDIRECTS}) and each
  *   hop is checked the same way;
  * - one timeout covers the whole fetch, the body is read with a byte cap,
  *   and the format comes from the bytes (png, jpeg, gif, webp).
+ * - data: URLs are held to the same size cap as fetched images.
  * Any failure is a 400 naming the content part, never a 500.
- *
- * Known limit: the address is checked, then fetch resolves the name again,
- * so a DNS-rebinding host with a zero TTL could switch in between.
  *
  * @module
  */
@@ -23,6 +23,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { Conversation, ImagePart, Turn } from "../conversation";
 import { InvalidRequestError } from "../errors";
+import { isGloballyRoutable } from "../net/addresses";
 import { sniffImageFormat } from "./images";
 
 export const MAX_REDIRECTS = 3;
@@ -37,6 +38,8 @@ export interface MediaOptions {
   allowHosts: string[];
   /** Resolves a hostname to all its addresses; tests may inject one. */
   lookup?: (host: string) => Promise<string[]>;
+  /** Which resolved addresses may be fetched; tests may inject one (default: globally routable). */
+  allowAddress?: (ip: string) => boolean;
 }
 
 async function systemLookup(host: string): Promise<string[]> {
@@ -44,111 +47,61 @@ async function systemLookup(host: string): Promise<string[]> {
   return all.map((a) => a.address);
 }
 
-function ipv4Bytes(ip: string): number[] | undefined {
-  const parts = ip.split(".");
-  if (parts.length !== 4) return undefined;
-  const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : Number.NaN));
-  return bytes.every((b) => b >= 0 && b <= 255) ? bytes : undefined;
-}
-
-function blockedV4([a = 0, b = 0, c = 0]: number[]): boolean {
-  return (
-    a === 0 || // "this" network
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) || // CGNAT
-    (a === 169 && b === 254) || // link-local, incl. 169.254.169.254 metadata
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0 && c === 0) || // IETF protocol assignments
-    (a === 198 && (b === 18 || b === 19)) || // benchmarking
-    a >= 224 // multicast, reserved, broadcast
-  );
-}
-
-/** The 8 groups of an IPv6 address (zone id dropped), or undefined. */
-function ipv6Groups(ip: string): number[] | undefined {
-  let s = ip.split("%")[0] ?? "";
-  let tail: number[] = [];
-  if (s.includes(".")) {
-    // Dotted IPv4 in the last 32 bits (::ffff:1.2.3.4).
-    const lastColon = s.lastIndexOf(":");
-    const v4 = ipv4Bytes(s.slice(lastColon + 1));
-    if (!v4) return undefined;
-    const [a = 0, b = 0, c = 0, d = 0] = v4;
-    tail = [(a << 8) | b, (c << 8) | d];
-    s = s.slice(0, lastColon + 1);
-    if (!s.endsWith("::")) s = s.slice(0, -1);
-  }
-  const halves = s.split("::");
-  if (halves.length > 2) return undefined;
-  const parse = (part: string) =>
-    part === ""
-      ? []
-      : part
-          .split(":")
-          .map((h) => (/^[0-9a-f]{1,4}$/i.test(h) ? Number.parseInt(h, 16) : Number.NaN));
-  const left = parse(halves[0] ?? "");
-  let groups = left;
-  if (halves.length === 2) {
-    const right = parse(halves[1] ?? "");
-    const fill = 8 - tail.length - left.length - right.length;
-    if (fill < 0) return undefined;
-    groups = [...left, ...new Array<number>(fill).fill(0), ...right];
-  }
-  groups = [...groups, ...tail];
-  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined;
-}
-
-function blockedV6(g: number[]): boolean {
-  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
-  const embedded = [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff];
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0) {
-    if (g5 === 0 && g6 === 0 && (g7 === 0 || g7 === 1)) return true; // :: and ::1
-    if (g5 === 0xffff || g5 === 0) return blockedV4(embedded); // mapped / compatible
-  }
-  if (g0 === 0x64 && g1 === 0xff9b) return blockedV4(embedded); // NAT64
-  if (g0 === 0x2002) return blockedV4([g1 >> 8, g1 & 0xff, g2 >> 8, g2 & 0xff]); // 6to4
-  if ((g0 & 0xfe00) === 0xfc00) return true; // ULA (incl. fd00:ec2::254 metadata)
-  if ((g0 & 0xffc0) === 0xfe80) return true; // link-local
-  if ((g0 & 0xff00) === 0xff00) return true; // multicast
-  return false;
-}
-
-/** True for addresses a gateway must not fetch from by default. */
+/** True for addresses a gateway must not fetch from by default (see net/addresses.ts). */
 export function isBlockedAddress(ip: string): boolean {
-  const family = isIP(ip.split("%")[0] ?? "");
-  if (family === 4) return blockedV4(ipv4Bytes(ip) ?? [0]);
-  if (family === 6) {
-    const groups = ipv6Groups(ip);
-    return groups ? blockedV6(groups) : true;
-  }
-  return true; // not an address at all: refuse
+  return !isGloballyRoutable(ip);
 }
 
 function fail(param: string, message: string, code = "invalid_image_url"): never {
   throw new InvalidRequestError(message, param, code);
 }
 
-async function checkHost(url: URL, opts: MediaOptions, param: string): Promise<void> {
+/**
+ * Resolves the URL's host once and checks every address it has. Returns the
+ * address to connect to (pinned: fetch never resolves the name again, so a
+ * zero-TTL name cannot switch to an internal address in between), or
+ * undefined when the guard is off for this host (fetch resolves as usual).
+ */
+async function checkHost(url: URL, opts: MediaOptions, param: string): Promise<string | undefined> {
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (opts.allowPrivate || opts.allowHosts.includes(host)) return;
+  if (opts.allowPrivate || opts.allowHosts.includes(host)) return undefined;
   let addresses: string[];
   if (isIP(host)) addresses = [host];
   else {
     try {
       addresses = await (opts.lookup ?? systemLookup)(host);
     } catch {
-      fail(param, `The image host '${host}' could not be resolved.`);
+      fail(param, `The image host '${host.slice(0, 100)}' could not be resolved.`);
     }
   }
-  if (addresses.length === 0 || addresses.some(isBlockedAddress)) {
+  const allowed = opts.allowAddress ?? isGloballyRoutable;
+  if (addresses.length === 0 || !addresses.every(allowed)) {
     fail(
       param,
-      `The image URL points to a private or reserved address ('${host}'); refused.`,
+      `The image URL points to a private or reserved address ('${host.slice(0, 100)}'); refused.`,
       "image_url_forbidden",
     );
   }
+  return addresses[0];
+}
+
+/** The request for `url`, sent to `address` when pinned, with the URL's own Host and SNI. */
+function pinnedRequest(
+  url: URL,
+  address: string | undefined,
+): { target: string; init: RequestInit & BunFetchRequestInit } {
+  if (address === undefined || isIP(url.hostname.replace(/^\[|\]$/g, ""))) {
+    return { target: url.href, init: {} };
+  }
+  const pinned = new URL(url.href);
+  pinned.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  return {
+    target: pinned.href,
+    init: {
+      headers: { host: url.host },
+      ...(url.protocol === "https:" ? { tls: { serverName: url.hostname } } : {}),
+    },
+  };
 }
 
 async function readCapped(res: Response, maxBytes: number, param: string): Promise<Uint8Array> {
@@ -188,11 +141,16 @@ export async function fetchImage(raw: string, param: string, opts: MediaOptions)
       if (url.protocol !== "http:" && url.protocol !== "https:")
         fail(param, `Image URLs must use http, https or data, not '${url.protocol}'.`);
       if (url.username || url.password) fail(param, "Image URLs may not carry credentials.");
-      await checkHost(url, opts, param);
-      const res = await fetch(url, {
+      const address = await checkHost(url, opts, param);
+      const { target, init } = pinnedRequest(url, address);
+      const res = await fetch(target, {
+        ...init,
         redirect: "manual",
         signal,
-        headers: { accept: "image/png,image/jpeg,image/gif,image/webp,image/*;q=0.8" },
+        headers: {
+          ...(init.headers as Record<string, string> | undefined),
+          accept: "image/png,image/jpeg,image/gif,image/webp,image/*;q=0.8",
+        },
       });
       const location = res.headers.get("location");
       if (res.status >= 300 && res.status < 400 && location) {
@@ -230,6 +188,35 @@ export async function fetchImage(raw: string, param: string, opts: MediaOptions)
   }
 }
 
+/** An inline image's decoded size (data: URL, base64 or bytes), held to the per-image cap. */
+function checkInlineSize(p: ImagePart, maxBytes: number): void {
+  const src = p.source;
+  if (src.type === "bytes") {
+    if (src.data.byteLength > maxBytes) tooLarge(p.param, maxBytes);
+    return;
+  }
+  if (src.type === "base64") {
+    if (Math.floor((src.data.length * 3) / 4) > maxBytes) tooLarge(p.param, maxBytes);
+    return;
+  }
+  checkDataUrlSize(src.url, maxBytes, p.param);
+}
+
+function tooLarge(param: string, maxBytes: number): never {
+  fail(param, `The image is larger than ${maxBytes} bytes.`, "image_too_large");
+}
+
+/** A data: URL's decoded size, from its base64 length, held to the per-image cap. */
+function checkDataUrlSize(url: string, maxBytes: number, param: string): void {
+  if (!/^data:/i.test(url)) return;
+  const comma = url.indexOf(",");
+  const payload = comma < 0 ? 0 : url.length - comma - 1;
+  const base64 = /;base64$/i.test(url.slice(0, Math.max(0, comma)));
+  const bytes = base64 ? Math.floor((payload * 3) / 4) : payload;
+  if (bytes > maxBytes)
+    fail(param, `The image is larger than ${maxBytes} bytes.`, "image_too_large");
+}
+
 function isRemote(url: string): boolean {
   return /^https?:/i.test(url);
 }
@@ -254,9 +241,10 @@ function imageParts(turns: readonly Turn[]): ImagePart[] {
  * instead (the given one is left as it is).
  */
 export async function resolveMedia(conv: Conversation, opts: MediaOptions): Promise<Conversation> {
-  const jobs = imageParts(conv.turns).filter(
-    (p) => p.source.type === "url" && isRemote(p.source.url),
-  );
+  const images = imageParts(conv.turns);
+  // Inline images are held to the same per-image cap as fetched ones.
+  for (const p of images) checkInlineSize(p, opts.maxBytes);
+  const jobs = images.filter((p) => p.source.type === "url" && isRemote(p.source.url));
   if (jobs.length === 0) return conv;
   if (jobs.length > MAX_REMOTE_IMAGES) {
     throw new InvalidRequestError(

@@ -16,6 +16,7 @@ import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import type { BedrockRuntime } from "../bedrock/runtime";
 import type { Config } from "../config";
 import type { Conversation, ConversationResult } from "../conversation";
+import { mappedWarning } from "../models/openai-names";
 import type { ModelResolver, ResolvedModel } from "../models/resolver";
 import type { RequestObs, StreamOutcome } from "../observability/request-obs";
 import { encodeBatches, type StreamEncoder } from "./events";
@@ -84,7 +85,15 @@ export class ConverseRunner {
       caps: model.caps,
       defaults: { promptCaching: config.enablePromptCaching, guardrail: config.guardrail },
     });
-    return { model, translation, warnings: [...surfaceWarnings, ...translation.warnings] };
+    // An OpenAI model name served by DEFAULT_MODEL (models/openai-names.ts) says so.
+    const mapped = model.mappedFrom
+      ? [mappedWarning(model.mappedFrom, model.name ?? model.id)]
+      : [];
+    return {
+      model,
+      translation,
+      warnings: [...mapped, ...surfaceWarnings, ...translation.warnings],
+    };
   }
 
   /** Converse: the whole answer, bounded by REQUEST_TIMEOUT_MS, the client and shutdown. */

@@ -57,12 +57,19 @@ function streamHooks(call: Call): StreamHooks {
   return {
     onStart: () => {
       stats.streamsStarted += 1;
+      stats.streamsOpen += 1;
+      stats.peakStreamsOpen = Math.max(stats.peakStreamsOpen, stats.streamsOpen);
     },
     onComplete: () => {
       stats.streamsCompleted += 1;
+      stats.streamsOpen -= 1;
     },
     onCancel: () => {
       stats.streamsCancelled += 1;
+      stats.streamsOpen -= 1;
+    },
+    onReset: () => {
+      stats.streamsOpen -= 1;
     },
   };
 }

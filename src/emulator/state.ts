@@ -22,7 +22,14 @@ export function createState(region: string, accountId: string): EmulatorState {
     catalog: new Catalog(region, accountId),
     scripts: new ScriptQueue(),
     requests: [],
-    stats: { connections: 0, streamsStarted: 0, streamsCompleted: 0, streamsCancelled: 0 },
+    stats: {
+      connections: 0,
+      streamsStarted: 0,
+      streamsCompleted: 0,
+      streamsCancelled: 0,
+      streamsOpen: 0,
+      peakStreamsOpen: 0,
+    },
     sockets: new Set(),
     promptCache: new Set(),
   };
@@ -40,6 +47,8 @@ export function resetState(state: EmulatorState): void {
     streamsStarted: 0,
     streamsCompleted: 0,
     streamsCancelled: 0,
+    streamsOpen: 0,
+    peakStreamsOpen: 0,
   });
 }
 

@@ -15,6 +15,8 @@ export interface StreamHooks {
   onComplete(): void;
   /** The client went away (abort / disconnect). */
   onCancel(): void;
+  /** The emulator dropped the connection on purpose (resetAfter). */
+  onReset(): void;
 }
 
 /** Extra fields the SDK expects on some exception members. */
@@ -85,6 +87,7 @@ export function eventStreamResponse(
         // Erroring the body makes Bun abort the chunked response mid-stream: the client
         // sees a dropped connection rather than a clean end. Bun logs this error; it is expected.
         finished = true;
+        hooks.onReset();
         controller.error(
           new Error("Bedrock emulator: resetAfter, dropping this connection on purpose"),
         );

@@ -124,6 +124,10 @@ export interface EmulatorStats {
   streamsStarted: number;
   streamsCompleted: number;
   streamsCancelled: number;
+  /** Streams open right now (started, not yet completed, cancelled or reset). */
+  streamsOpen: number;
+  /** The most streams open at once since the last reset: how many calls really ran concurrently. */
+  peakStreamsOpen: number;
 }
 
 export interface CatalogOverride {

@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { GatewayError, InvalidRequestError, ModelNotFoundError } from "../errors";
+import { echo, GatewayError, InvalidRequestError, ModelNotFoundError } from "../errors";
 import type { Logger } from "../log";
 import { capabilitiesOf, type ModelCapabilities } from "./capabilities";
 import type { CatalogEntry, CatalogSnapshot, ModelCatalog } from "./catalog";
+import { isOpenAIModelName, type OpenAIModelNames } from "./openai-names";
 
 export type ModelKind = "chat" | "embedding";
 
@@ -16,6 +17,8 @@ export interface ResolvedModel {
   caps: ModelCapabilities;
   /** The catalog id (application profiles: their name), for responses and logs. */
   name?: string;
+  /** The OpenAI model name the client sent, when it was mapped to the default model. */
+  mappedFrom?: string;
 }
 
 export interface ModelResolver {
@@ -30,6 +33,8 @@ export interface StaticResolverOptions {
   defaultModel: string;
   defaultEmbeddingModel: string;
   aliases: Record<string, string>;
+  /** What OpenAI model names that are neither aliases nor catalog ids mean (default: "default"). */
+  openaiNames?: OpenAIModelNames;
 }
 
 /**
@@ -43,6 +48,14 @@ export class StaticModelResolver implements ModelResolver {
   resolve(requested: string | undefined, kind: ModelKind): ResolvedModel {
     const fallback = kind === "chat" ? this.opts.defaultModel : this.opts.defaultEmbeddingModel;
     const name = requested?.trim() || fallback;
+    if (
+      !(name in this.opts.aliases) &&
+      this.opts.openaiNames !== "reject" &&
+      isOpenAIModelName(name, kind)
+    ) {
+      const id = this.opts.aliases[fallback] ?? fallback;
+      return { id, caps: capabilitiesOf(id), mappedFrom: name };
+    }
     const id = this.opts.aliases[name] ?? name;
     return { id, caps: capabilitiesOf(id) };
   }
@@ -89,9 +102,12 @@ export function findModel(
 /**
  * Resolves against the live catalog:
  * 1. an absent or blank model means DEFAULT_MODEL (chat) or DEFAULT_EMBEDDING_MODEL;
- * 2. MODEL_ALIASES maps the name (one level; `gpt-*` is never remapped implicitly);
+ * 2. MODEL_ALIASES maps the name (one level);
  * 3. the catalog resolves ids, ARNs, application profile names and profile-only
- *    foundation ids; anything else is a 404 and never reaches Bedrock.
+ *    foundation ids;
+ * 4. OpenAI model names (gpt-*, o-series, chatgpt-*; text-embedding-* for
+ *    embeddings) mean the default model, unless OPENAI_MODEL_NAMES=reject
+ *    (see openai-names.ts); anything else is a 404 and never reaches Bedrock.
  * Synchronous: the catalog is read from memory.
  */
 export class CatalogModelResolver implements ModelResolver {
@@ -103,6 +119,9 @@ export class CatalogModelResolver implements ModelResolver {
   resolve(requested: string | undefined, kind: ModelKind): ResolvedModel {
     const fallback = kind === "chat" ? this.opts.defaultModel : this.opts.defaultEmbeddingModel;
     const name = requested?.trim() || fallback;
+    if (this.#isMappedOpenAIName(name, kind)) {
+      return { ...this.resolve(fallback, kind), mappedFrom: name };
+    }
     const snapshot = this.catalog.current();
     // Never a real inventory (ListFoundationModels lists every model in the region):
     // treat an empty one like none.
@@ -120,13 +139,20 @@ export class CatalogModelResolver implements ModelResolver {
     if (entry.type !== kind) {
       throw new InvalidRequestError(
         entry.type === "embedding"
-          ? `The model '${name}' is an embedding model; send it to /v1/embeddings.`
-          : `The model '${name}' is not an embedding model; use it with /v1/chat/completions.`,
+          ? `The model '${echo(name)}' is an embedding model; send it to /v1/embeddings.`
+          : `The model '${echo(name)}' is not an embedding model; use it with /v1/chat/completions.`,
         "model",
         "model_not_supported",
       );
     }
     return { id: entry.invokeId, caps: entry.caps, name: entry.id };
+  }
+
+  /** An OpenAI model name that is neither an alias nor in the catalog, in "default" mode. */
+  #isMappedOpenAIName(name: string, kind: ModelKind): boolean {
+    if (this.opts.openaiNames === "reject" || name in this.opts.aliases) return false;
+    if (!isOpenAIModelName(name, kind)) return false;
+    return !this.catalog.current()?.lookup(name);
   }
 
   /**
@@ -141,8 +167,8 @@ export class CatalogModelResolver implements ModelResolver {
     if ((caps.embedding !== undefined) !== (kind === "embedding")) {
       throw new InvalidRequestError(
         kind === "chat"
-          ? `The model '${name}' is an embedding model; send it to /v1/embeddings.`
-          : `The model '${name}' is not an embedding model; use it with /v1/chat/completions.`,
+          ? `The model '${echo(name)}' is an embedding model; send it to /v1/embeddings.`
+          : `The model '${echo(name)}' is not an embedding model; use it with /v1/chat/completions.`,
         "model",
         "model_not_supported",
       );

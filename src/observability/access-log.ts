@@ -11,7 +11,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import { type GatewayError, toGatewayError } from "../errors";
+import { type GatewayError, requestOutcome } from "../errors";
 import type { Lifecycle } from "../lifecycle";
 import type { Logger } from "../log";
 import type { GatewayMetrics } from "./metrics";
@@ -50,6 +50,8 @@ export function accessLog(
       if (obs.streaming) metrics.streamOpened();
       // Hono keeps the thrown error on c.error; read it now, the context is reused later.
       const thrown = c.error;
+      // A client that went away before its response is `cancelled`, whatever the abort became.
+      const clientGone = c.req.raw.signal.aborted;
       const status = c.res.status;
       const route = routeLabel(routePath(c, -1));
       const method = c.req.method;
@@ -60,7 +62,9 @@ export function accessLog(
         const error =
           obs.streamError ??
           obs.refusal ??
-          (thrown === undefined ? undefined : toGatewayError(thrown));
+          (thrown === undefined ? undefined : requestOutcome(thrown, clientGone));
+        if (error?.code === "client_cancelled") obs.cancelled = true;
+        if (obs.cancelled) metrics.requestCancelled(route, obs.streaming);
         if (onFinished) {
           try {
             onFinished(obs, error);
@@ -69,7 +73,7 @@ export function accessLog(
           }
         }
         const latencyMs = performance.now() - obs.startedAt;
-        const exception = error ? bedrockExceptionOf(error) : undefined;
+        const exception = error && !obs.cancelled ? bedrockExceptionOf(error) : undefined;
         // The model label only for requests Bedrock could have served; keeps cardinality bounded.
         const modelLabel = status >= 400 && status < 429 ? "" : (obs.model ?? "");
         if (exception) metrics.bedrockError(exception, modelLabel);
@@ -102,10 +106,11 @@ export function accessLog(
           errorCode: error?.code ?? undefined,
           bedrockException: exception,
           cancelled: obs.cancelled || undefined,
-          cause: error && error.status >= 500 ? describeCause(error) : undefined,
+          cause:
+            error && error.status >= 500 && error.status !== 499 ? describeCause(error) : undefined,
         };
         if (QUIET_ROUTES.has(route)) logger.debug("request", fields);
-        else if (error && error.status >= 500) logger.warn("request", fields);
+        else if (error && error.status >= 500 && !obs.cancelled) logger.warn("request", fields);
         else logger.info("request", fields);
         leave();
       });

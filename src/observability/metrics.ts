@@ -22,6 +22,8 @@ export interface GatewayMetricsOptions {
   processMetrics?: boolean;
   /** Sampled at scrape time: API requests holding a concurrency slot. */
   upstreamInFlight?: () => number;
+  /** Sampled at scrape time: Bedrock calls in flight, waiting for a fetch slot, and the limit. */
+  upstreamCalls?: () => { inFlight: number; queued: number; fetchCap: number };
 }
 
 /** Seconds; LLM calls run from sub-second to minutes. */
@@ -51,6 +53,7 @@ export class GatewayMetrics {
   readonly #tokens: Counter<"model" | "direction">;
   readonly #bedrockErrors: Counter<"exception" | "model">;
   readonly #streams: Gauge;
+  readonly #cancelled: Counter<"route" | "stage">;
   readonly #keyRequests: Counter<"key_id" | "outcome">;
   readonly #keyTokens: Counter<"key_id" | "direction">;
   readonly #keyRejected: Counter<"key_id" | "reason">;
@@ -95,6 +98,12 @@ export class GatewayMetrics {
       help: "SSE streams currently open.",
       registers,
     });
+    this.#cancelled = new Counter({
+      name: "gateway_requests_cancelled_total",
+      help: "Requests whose client went away: before the response (stage=response) or during its stream (stage=stream). Not errors: no 5xx, no Bedrock error.",
+      labelNames: ["route", "stage"],
+      registers,
+    });
     this.#keyRequests = new Counter({
       name: "gateway_key_requests_total",
       help: `Requests sent to Bedrock per virtual key (outcome ok/error); after ${MAX_KEY_SERIES} keys, key_id="other".`,
@@ -122,6 +131,31 @@ export class GatewayMetrics {
         this.set(upstream?.() ?? 0);
       },
     });
+    const calls = opts.upstreamCalls;
+    new Gauge({
+      name: "gateway_upstream_requests_in_flight",
+      help: "Bedrock runtime calls in flight (a stream until it ends).",
+      registers,
+      collect() {
+        this.set(calls?.().inFlight ?? 0);
+      },
+    });
+    new Gauge({
+      name: "gateway_upstream_requests_queued",
+      help: "Bedrock calls beyond Bun's fetch limit, waiting inside fetch for a slot (should stay 0).",
+      registers,
+      collect() {
+        this.set(calls?.().queued ?? 0);
+      },
+    });
+    new Gauge({
+      name: "gateway_upstream_fetch_limit",
+      help: "Bun's per-process fetch limit this process runs with (BUN_CONFIG_MAX_HTTP_REQUESTS).",
+      registers,
+      collect() {
+        this.set(calls?.().fetchCap ?? 0);
+      },
+    });
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -146,6 +180,10 @@ export class GatewayMetrics {
       this.#tokens.inc({ model: s.model, direction: "input" }, s.tokensIn);
     if (s.tokensOut !== undefined)
       this.#tokens.inc({ model: s.model, direction: "output" }, s.tokensOut);
+  }
+
+  requestCancelled(route: string, duringStream: boolean): void {
+    this.#cancelled.inc({ route, stage: duringStream ? "stream" : "response" });
   }
 
   /** Bounded label: the first MAX_KEY_SERIES key ids seen keep their own series. */

@@ -37,8 +37,34 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
     return c.json({ object: "list", data: entries.map((e) => toModel(e)) });
   });
 
-  // Forced reload, behind the API key like every /v1 route. Concurrent calls share one load.
+  // Forced reload, behind the API key like every /v1 route. Concurrent calls share one load
+  // (the catalog joins a load in flight); and it is rate-limited, since each load costs three
+  // or more control-plane calls: a catalog loaded within REFRESH_MIN_INTERVAL_MS is answered as
+  // it is, and a failed reload is not retried on request within that interval
+  // (MODEL_REFRESH_MIN_INTERVAL_SECONDS).
+  const REFRESH_MIN_INTERVAL_MS = config.modelRefreshMinIntervalSeconds * 1000;
+  let lastFailureAt = Number.NEGATIVE_INFINITY;
   app.post("/models/refresh", async (c) => {
+    const now = Date.now();
+    const current = catalog.current();
+    if (current && now - current.loadedAt < REFRESH_MIN_INTERVAL_MS) {
+      return c.json({
+        status: "fresh",
+        models: current.entries.length,
+        loaded_at: Math.floor(current.loadedAt / 1000),
+      });
+    }
+    const waitMs = lastFailureAt + REFRESH_MIN_INTERVAL_MS - now;
+    if (waitMs > 0) {
+      throw new GatewayError(
+        429,
+        "The model catalog refresh failed moments ago; retry after the interval.",
+        {
+          code: "refresh_rate_limited",
+          headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },
+        },
+      );
+    }
     try {
       const snapshot = await catalog.refresh();
       logger.info("model catalog refreshed on request", { models: snapshot.entries.length });
@@ -48,6 +74,7 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
         loaded_at: Math.floor(snapshot.loadedAt / 1000),
       });
     } catch (err) {
+      lastFailureAt = Date.now();
       throw new GatewayError(
         502,
         "Refreshing the model catalog from Bedrock failed; the previous catalog stays in service.",

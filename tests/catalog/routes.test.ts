@@ -159,7 +159,7 @@ describe("requests resolve through the catalog", () => {
   });
 
   test.each([
-    ["unaliased gpt-* name", "gpt-4-turbo"],
+    // (gpt-* names now mean DEFAULT_MODEL: tests/compat/reference-guide.test.ts)
     ["unknown id", "anthropic.claude-9"],
     ["end-of-life style typo", "us.anthropic.claude-sonnet-4-5"],
   ])("%s is a 404 that never reaches Converse", async (_label, model) => {
@@ -299,7 +299,7 @@ describe("POST /v1/models/refresh", () => {
   let s: Stack;
   const auth = { authorization: "Bearer sk-test" };
   beforeAll(async () => {
-    s = await startStack({ API_KEY: "sk-test" });
+    s = await startStack({ API_KEY: "sk-test", MODEL_REFRESH_MIN_INTERVAL_SECONDS: "0" });
   });
   afterAll(() => s.stop());
 
@@ -351,6 +351,62 @@ describe("POST /v1/models/refresh", () => {
     expect(res.status).toBe(502);
     expect(((await res.json()) as ErrorBody).error.code).toBe("catalog_refresh_failed");
     expect((await fetch(`${s.url}/v1/models/${APP_NAME}`, { headers: auth })).status).toBe(200);
+  });
+});
+
+describe("POST /v1/models/refresh is coalesced and rate-limited", () => {
+  test("20 calls, sequential and concurrent, cost one catalog load", async () => {
+    const s = await startStack({ API_KEY: "sk-test" });
+    const auth = { authorization: "Bearer sk-test" };
+    try {
+      const loads = () =>
+        s.emu.requests.filter((r) => r.operation === "ListFoundationModels").length;
+      const before = loads();
+      const statuses: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const res = await s.post("/v1/models/refresh", {}, auth);
+        expect(res.status).toBe(200);
+        statuses.push(((await res.json()) as { status: string }).status);
+      }
+      const concurrent = await Promise.all(
+        Array.from({ length: 10 }, () => s.post("/v1/models/refresh", {}, auth)),
+      );
+      expect(concurrent.every((r) => r.status === 200)).toBe(true);
+      // The catalog loaded at startup is fresh: answered as it is, no control-plane call.
+      expect(statuses.every((st) => st === "fresh")).toBe(true);
+      expect(loads()).toBe(before);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("concurrent forced reloads share one load; a failure is not retried at once", async () => {
+    const s = await startStack({ API_KEY: "sk-test", MODEL_REFRESH_MIN_INTERVAL_SECONDS: "1" });
+    const auth = { authorization: "Bearer sk-test" };
+    try {
+      await Bun.sleep(1100);
+      const loads = () =>
+        s.emu.requests.filter((r) => r.operation === "ListFoundationModels").length;
+      const before = loads();
+      const all = await Promise.all(
+        Array.from({ length: 10 }, () => s.post("/v1/models/refresh", {}, auth)),
+      );
+      expect(all.every((r) => r.status === 200)).toBe(true);
+      expect(loads()).toBe(before + 1);
+      await Bun.sleep(1100);
+      s.emu.enqueue({
+        match: { operation: "ListFoundationModels" },
+        error: { type: "ThrottlingException" },
+      });
+      expect((await s.post("/v1/models/refresh", {}, auth)).status).toBe(502);
+      const again = await s.post("/v1/models/refresh", {}, auth);
+      expect(again.status).toBe(429);
+      expect(again.headers.get("retry-after")).toBe("1");
+      expect(((await again.json()) as ErrorBody).error.code).toBe("refresh_rate_limited");
+      expect(loads()).toBe(before + 2);
+    } finally {
+      await s.stop();
+    }
   });
 });
 

@@ -16,7 +16,7 @@ import { embeddingsRequestSchema } from "../../src/embeddings/schema";
 import { titanV1, titanV2 } from "../../src/embeddings/titan";
 import { GatewayError, InvalidRequestError } from "../../src/errors";
 import { capabilitiesOf } from "../../src/models/capabilities";
-import { requestedModel } from "../../src/surfaces/openai-embeddings/route";
+import { StaticModelResolver } from "../../src/models/resolver";
 
 const SETTINGS: FamilySettings = { dimensions: 0, inputType: "search_document", normalize: true };
 
@@ -356,13 +356,18 @@ describe("batcher", () => {
 });
 
 describe("model names", () => {
+  const opts = { defaultModel: "chat-default", defaultEmbeddingModel: "embed-default" };
+  const resolve = (name: string | undefined, aliases: Record<string, string> = {}) =>
+    new StaticModelResolver({ ...opts, aliases }).resolve(name, "embedding").id;
   test("text-embedding-* means the default embedding model unless aliased", () => {
-    expect(requestedModel("text-embedding-3-small", {})).toBeUndefined();
-    expect(requestedModel("text-embedding-ada-002", { "text-embedding-ada-002": "x" })).toBe(
-      "text-embedding-ada-002",
-    );
-    expect(requestedModel("cohere.embed-english-v3", {})).toBe("cohere.embed-english-v3");
-    expect(requestedModel("  ", {})).toBeUndefined();
-    expect(requestedModel(undefined, {})).toBeUndefined();
+    expect(resolve("text-embedding-3-small")).toBe("embed-default");
+    expect(resolve("text-embedding-ada-002", { "text-embedding-ada-002": "x" })).toBe("x");
+    expect(resolve("cohere.embed-english-v3")).toBe("cohere.embed-english-v3");
+    expect(resolve("  ")).toBe("embed-default");
+    expect(resolve(undefined)).toBe("embed-default");
+  });
+  test("OPENAI_MODEL_NAMES=reject keeps the name as given", () => {
+    const r = new StaticModelResolver({ ...opts, aliases: {}, openaiNames: "reject" });
+    expect(r.resolve("text-embedding-3-small", "embedding").id).toBe("text-embedding-3-small");
   });
 });

@@ -15,7 +15,11 @@ export interface OpsStack {
   lines: string[];
   /** The parsed access lines (`msg: "request"`), in order. */
   accessLines(): Record<string, unknown>[];
-  chat(body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
+  chat(
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -45,9 +49,10 @@ export async function startOpsStack(env: Record<string, string> = {}): Promise<O
     lines,
     accessLines: () =>
       lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request"),
-    chat: (body, headers = {}) =>
+    chat: (body, headers = {}, signal) =>
       fetch(`${gw.url}/v1/chat/completions`, {
         method: "POST",
+        ...(signal ? { signal } : {}),
         headers: { "content-type": "application/json", ...auth, ...headers },
         body: JSON.stringify({ model: MODEL, ...body }),
       }),

@@ -68,3 +68,57 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   await drained;
   throw new Error(`gateway did not start:\n${chunks.join("")}`);
 }
+
+export interface StartedProcess {
+  url: string;
+  /** The `bun run start` process: the leader of its own process group. */
+  wrapperPid: number;
+  /** The gateway itself (the wrapper's child). */
+  appPid: number;
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+/**
+ * `bun run start` as operators run it, in a process group of its own (as under
+ * systemd or a terminal), so a test can signal the group, the wrapper or the app.
+ */
+export async function spawnStart(env: Record<string, string>): Promise<StartedProcess> {
+  const { spawn } = await import("node:child_process");
+  const port = freePort();
+  const child = spawn(process.execPath, ["run", "start"], {
+    cwd: `${import.meta.dir}/../..`,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      ...env,
+    },
+  });
+  const chunks: string[] = [];
+  child.stdout?.on("data", (d: Buffer) => chunks.push(d.toString()));
+  child.stderr?.on("data", (d: Buffer) => chunks.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const wrapperPid = child.pid ?? 0;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break;
+    const up = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) {
+      const children = await Bun.file(`/proc/${wrapperPid}/task/${wrapperPid}/children`).text();
+      const appPid = Number(children.trim().split(/\s+/)[0]);
+      return { url, wrapperPid, appPid, exited, output: () => chunks.join("") };
+    }
+    await Bun.sleep(50);
+  }
+  try {
+    process.kill(-wrapperPid, "SIGKILL");
+  } catch {}
+  throw new Error(`gateway did not start:\n${chunks.join("")}`);
+}

@@ -12,8 +12,10 @@ import { toInputs } from "../../embeddings/inputs";
 import { embeddingsRequestSchema } from "../../embeddings/schema";
 import type { EmbeddingsResponse } from "../../embeddings/types";
 import { InvalidRequestError } from "../../errors";
+import { headerSafe } from "../../headers";
 import { methodNotAllowed } from "../../http/method-not-allowed";
 import { requireJson } from "../../middleware/json-body";
+import { mappedWarning } from "../../models/openai-names";
 import type { AppDeps, AppEnv } from "../../types";
 import { jsonBody } from "../../validation";
 
@@ -23,7 +25,13 @@ export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
 
   app.post("/embeddings", requireJson(), jsonBody(embeddingsRequestSchema), async (c) => {
     const req = c.req.valid("json");
-    const model = models.resolve(requestedModel(req.model, config.modelAliases), "embedding");
+    const model = models.resolve(req.model, "embedding");
+    if (model.mappedFrom) {
+      c.header(
+        "x-gateway-warnings",
+        headerSafe(mappedWarning(model.mappedFrom, model.name ?? model.id)),
+      );
+    }
     // Also the model-access check of a virtual key (403 before any Bedrock call).
     c.var.obs.useModel(model.id, model.name);
     const family = model.caps.embedding;
@@ -75,19 +83,4 @@ export function embeddingsRoute(deps: AppDeps): Hono<AppEnv> {
   });
   app.all("/embeddings", methodNotAllowed(["POST"]));
   return app;
-}
-
-/**
- * OpenAI's embedding model names (`text-embedding-3-small`, `-ada-002`…) are
- * what SDKs and frameworks send by default. Unless MODEL_ALIASES maps one
- * explicitly, they mean DEFAULT_EMBEDDING_MODEL; the response's `model` then
- * says which Bedrock model ran. Any other name resolves as given.
- */
-export function requestedModel(
-  model: string | undefined,
-  aliases: Record<string, string>,
-): string | undefined {
-  const name = model?.trim();
-  if (name?.startsWith("text-embedding-") && !(name in aliases)) return undefined;
-  return name || undefined;
 }

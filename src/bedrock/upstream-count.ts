@@ -1,0 +1,105 @@
+/**
+ * A decorator on the {@link BedrockRuntime} port, so both transports and every
+ * route get the same treatment:
+ * - counts the Bedrock runtime calls in flight (a stream until it ends), for
+ *   /metrics: with Bun's per-process fetch limit known, calls beyond it are the
+ *   ones waiting inside fetch;
+ * - names a connection that breaks after a stream has started for what it is,
+ *   `upstream_incomplete`, rather than `upstream_unreachable`.
+ *
+ * @module
+ */
+import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
+import { fromBedrockError, upstreamIncompleteError } from "../errors";
+import type { BedrockRuntime, ConverseStreamResult, EventBatches } from "./runtime";
+
+export class UpstreamCounter {
+  #inFlight = 0;
+  constructor(
+    /** The fetch limit this process runs with (see fetch-capacity.ts). */
+    readonly fetchCap: number,
+  ) {}
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Calls beyond the fetch limit: waiting inside fetch for a slot. */
+  get queued(): number {
+    return Math.max(0, this.#inFlight - this.fetchCap);
+  }
+
+  /** Counts one call in; the returned function counts it out (idempotent). */
+  enter(): () => void {
+    this.#inFlight++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.#inFlight--;
+    };
+  }
+}
+
+/**
+ * Wraps a started stream's iterator so `leave` runs once when it ends, fails or
+ * is returned early, and a broken connection surfaces as upstream_incomplete.
+ */
+function tracked<T>(it: AsyncIterator<T>, leave: () => void): AsyncIterator<T> {
+  return {
+    next: (...args) =>
+      it.next(...(args as [])).then(
+        (r) => {
+          if (r.done) leave();
+          return r;
+        },
+        (err: unknown) => {
+          leave();
+          // The stream had started (converseStream resolves on its first event).
+          throw fromBedrockError(err).code === "upstream_unreachable"
+            ? upstreamIncompleteError(err)
+            : err;
+        },
+      ),
+    return: (value?: unknown) => {
+      leave();
+      return it.return ? it.return(value as never) : Promise.resolve({ done: true, value });
+    },
+    throw: (err?: unknown) => {
+      leave();
+      return it.throw ? it.throw(err) : Promise.reject(err);
+    },
+  } as AsyncIterator<T>;
+}
+
+export function countingRuntime(inner: BedrockRuntime, counter: UpstreamCounter): BedrockRuntime {
+  return {
+    converse: (input, signal) => {
+      const leave = counter.enter();
+      return inner.converse(input, signal).finally(leave);
+    },
+    invokeModel: (input, signal) => {
+      const leave = counter.enter();
+      return inner.invokeModel(input, signal).finally(leave);
+    },
+    converseStream: async (input, signal): Promise<ConverseStreamResult> => {
+      const leave = counter.enter();
+      // A stream dropped before anyone iterates it ends through its abort signal.
+      signal?.addEventListener("abort", leave, { once: true });
+      let out: ConverseStreamResult;
+      try {
+        out = await inner.converseStream(input, signal);
+      } catch (err) {
+        leave();
+        throw err;
+      }
+      const source = out.stream as AsyncIterable<ConverseStreamOutput> & Partial<EventBatches>;
+      const stream: AsyncIterable<ConverseStreamOutput> & Partial<EventBatches> = {
+        [Symbol.asyncIterator]: () => tracked(source[Symbol.asyncIterator](), leave),
+      };
+      const batches = source.batches?.bind(source);
+      if (batches) stream.batches = () => tracked(batches(), leave);
+      return { ...out, stream };
+    },
+  };
+}
