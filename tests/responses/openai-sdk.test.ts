@@ -58,6 +58,21 @@ describe("responses.create", () => {
     expect(body.system).toEqual([{ text: "Be brief." }]);
   });
 
+  test("service_tier and metadata reach Bedrock; the tier that served comes back", async () => {
+    stack.emu.enqueue({ reply: { content: [{ text: "ok" }] } });
+    const r = await client.responses.create({
+      model: MODEL,
+      input: "x",
+      service_tier: "flex",
+      metadata: { team: "search" },
+    });
+    const body = lastConverseBody();
+    expect(body.serviceTier).toEqual({ type: "flex" });
+    expect(body.requestMetadata).toEqual({ team: "search" });
+    expect(r.service_tier).toBe("flex");
+    expect(r.metadata).toEqual({ team: "search" });
+  });
+
   test("max_output_tokens reached → incomplete with its reason", async () => {
     stack.emu.enqueue({ reply: { content: [{ text: "cut" }], stopReason: "max_tokens" } });
     const r = await client.responses.create({ model: MODEL, input: "long", max_output_tokens: 16 });

@@ -214,6 +214,11 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
         this.#toolDelta(ev.index, ev.delta, out);
         return;
       case "finish":
+        // The tier that served the request, in OpenAI's words (Bedrock's "reserved" is "scale").
+        if (ev.provider.serviceTier) {
+          this.response.service_tier =
+            ev.provider.serviceTier === "reserved" ? "scale" : ev.provider.serviceTier;
+        }
         this.#complete(ev.reason, ev.usage, out);
         return;
       case "message-start":
