@@ -14,9 +14,12 @@
  *   --duration=MS            measured time per cell (default 3000), after --warmup=MS (default 500)
  *   --modes=nonstream,stream20,stream200   --concurrency=1,32,256
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
+ *   --surfaces=chat,anthropic,responses  gateway APIs to drive: /v1/chat/completions (Converse),
+ *                            /v1/messages (Claude natively, InvokeModel; first transport only, as
+ *                            InvokeModel has one transport) and /v1/responses (Converse, the same
+ *                            work as chat with store: false; compared with chat per request and per event)
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
- *   --no-responses           skip the Responses surface (/v1/responses, same work as chat) rows
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
  *   --no-keys                skip the virtual-key scenario (bench/keys.ts: static vs virtual key, same gateway)
  *
@@ -40,7 +43,15 @@ import {
   statusMiB,
 } from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
-import { floorSpec, gatewaySpec, MODES, type Mode, portkeySpec, responsesSpec } from "./targets";
+import {
+  anthropicSpec,
+  floorSpec,
+  gatewaySpec,
+  MODES,
+  type Mode,
+  portkeySpec,
+  responsesSpec,
+} from "./targets";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -56,9 +67,9 @@ const warmupMs = Number(flag("warmup") ?? (smoke ? 100 : 500));
 const modes = (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES)) as Mode[];
 const concurrencies = (flag("concurrency") ?? (smoke ? "32" : "1,32,256")).split(",").map(Number);
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
+const surfaces = (flag("surfaces") ?? "chat,anthropic,responses").split(",");
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
-const withResponses = flag("no-responses") === undefined;
 const out = flag("out") ?? (smoke ? "" : "bench/results.md");
 const withKeys = flag("no-keys") === undefined && !smoke;
 
@@ -190,12 +201,18 @@ async function main(): Promise<void> {
           row.push(await measure("passthrough", passthrough, emu, spec, mode, c));
         }
         for (const [t, gw] of gateways) {
-          row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
-          if (withResponses) {
+          if (surfaces.includes("chat"))
+            row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+          if (surfaces.includes("responses")) {
             row.push(
               await measure(`responses:${t}`, gw, emu, responsesSpec(gw.url, mode), mode, c),
             );
           }
+        }
+        const first = gateways.values().next().value;
+        if (first && surfaces.includes("anthropic")) {
+          const spec = anthropicSpec(first.url, mode);
+          row.push(await measure("gateway:anthropic", first, emu, spec, mode, c));
         }
         if (portkey) {
           row.push(

@@ -114,3 +114,21 @@ export function responsesSpec(gatewayUrl: string, mode: Mode): LoadSpec {
     check: isStream(mode) ? (s, tail) => ok(s) && /"completed_at":\d+\}\}\s*$/.test(tail) : ok,
   };
 }
+
+/**
+ * Our gateway's Anthropic endpoint: the same model and prompt, natively through
+ * InvokeModelWithResponseStream (N deltas + 5 events per stream instead of N + 4).
+ */
+export function anthropicSpec(gatewayUrl: string, mode: Mode): LoadSpec {
+  return {
+    url: `${gatewayUrl}/v1/messages`,
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({
+      model: BENCH_MODEL,
+      messages: [{ role: "user", content: prompt(mode) }],
+      max_tokens: 1024,
+      stream: isStream(mode),
+    }),
+    check: isStream(mode) ? (s, tail) => ok(s) && tail.includes("event: message_stop") : ok,
+  };
+}

@@ -9,7 +9,7 @@ import { ConverseRunner } from "./converse/run";
 import { echo, GatewayError, requestOutcome } from "./errors";
 import { type ErrorRenderer, errorResponse } from "./http/errors";
 import { Lifecycle } from "./lifecycle";
-import { ANTHROPIC_PATH, anthropicErrorBody, gatewayAuth } from "./middleware/auth";
+import { gatewayAuth } from "./middleware/auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { ConcurrencyLimiter, concurrencyLimit } from "./middleware/concurrency";
 import { cors } from "./middleware/cors";
@@ -21,6 +21,9 @@ import { adminRoute } from "./routes/admin";
 import { healthRoute } from "./routes/health";
 import { metricsRoute } from "./routes/metrics";
 import { modelsRoute } from "./routes/models";
+import { bedrockModeRoute } from "./surfaces/anthropic/bedrock-mode";
+import { ANTHROPIC_PATH, anthropicErrorRender } from "./surfaces/anthropic/errors";
+import { anthropicRoute } from "./surfaces/anthropic/route";
 import { chatRoute } from "./surfaces/openai-chat/route";
 import { embeddingsRoute } from "./surfaces/openai-embeddings/route";
 import { openAIErrorBody } from "./surfaces/openai-errors";
@@ -32,12 +35,18 @@ import type { AppDeps, AppEnv } from "./types";
  * everywhere else. A surface with its own error shape adds a row here.
  */
 const ERROR_RENDERERS: ReadonlyArray<{ match: RegExp; render: ErrorRenderer }> = [
-  // Auth and limit refusals under /v1/messages* and /model/* (the Anthropic surface brings its own renderer).
-  { match: ANTHROPIC_PATH, render: anthropicErrorBody },
+  // /v1/messages*, /api/v1/messages* and /model/*: the Anthropic surface's errors, and auth and
+  // limit refusals there (gatewayAuth renders through this table).
+  { match: ANTHROPIC_PATH, render: anthropicErrorRender },
 ];
 
-/** The renderer for errors on `path`. */
-export function errorRendererFor(path: string): ErrorRenderer {
+const ANTHROPIC_MODELS_PATH = /^\/(api\/)?v1\/models(\/|$)/;
+
+/** The renderer for errors on `path` (and, for /v1/models, the request's headers). */
+export function errorRendererFor(path: string, headers?: Headers): ErrorRenderer {
+  // Anthropic clients also read GET /v1/models (they send anthropic-version).
+  if (headers?.has("anthropic-version") && ANTHROPIC_MODELS_PATH.test(path))
+    return anthropicErrorRender;
   return ERROR_RENDERERS.find((r) => r.match.test(path))?.render ?? openAIErrorBody;
 }
 
@@ -74,34 +83,45 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Unset ADMIN_API_KEY: no /admin routes, so every /admin path is the 404 below.
   if (config.adminApiKey && access) app.route("/", adminRoute(config.adminApiKey, access));
 
+  // One instance of each, shared by /v1, /api/v1 and Bedrock mode's /model/*.
+  const auth = gatewayAuth({
+    apiKeys: config.apiKeys,
+    renderFor: errorRendererFor,
+    ...(access ? { access } : {}),
+  });
+  const limitBody = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw new GatewayError(413, `Request body exceeds ${config.maxBodyBytes} bytes.`, {
+        type: "invalid_request_error",
+        code: "request_too_large",
+      });
+    },
+  });
+  const limitConcurrency = concurrencyLimit(limiter);
+
   const api = new Hono<AppEnv>();
-  api.use(
-    gatewayAuth({
-      apiKeys: config.apiKeys,
-      renderFor: errorRendererFor,
-      ...(access ? { access } : {}),
-    }),
-  );
-  api.use(
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new GatewayError(413, `Request body exceeds ${config.maxBodyBytes} bytes.`, {
-          type: "invalid_request_error",
-          code: "request_too_large",
-        });
-      },
-    }),
-  );
-  api.use(concurrencyLimit(limiter));
+  api.use(auth);
+  api.use(limitBody);
+  api.use(limitConcurrency);
   const runner = new ConverseRunner(deps);
   api.route("/", chatRoute(deps, runner));
+  api.route("/", anthropicRoute(deps, runner));
   api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
   api.route("/", responsesRoute(deps, runner));
 
   app.route("/v1", api);
   app.route("/api/v1", api);
+
+  // Claude Code's Bedrock mode: Bedrock's own paths at the root, behind the same key.
+  // Middleware on /model/* only: a bare use() here would run for every path of the app.
+  const bedrockMode = new Hono<AppEnv>();
+  bedrockMode.use("/model/*", auth);
+  bedrockMode.use("/model/*", limitBody);
+  bedrockMode.use("/model/*", limitConcurrency);
+  bedrockMode.route("/", bedrockModeRoute(deps));
+  app.route("/", bedrockMode);
 
   app.notFound((c) =>
     errorResponse(
@@ -119,11 +139,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const cause = error.cause instanceof Error ? error.cause : undefined;
       logger.error("unhandled error", { requestId: c.var.requestId, stack: cause?.stack });
     }
-    return errorResponse(
-      error,
-      errorRendererFor(c.req.path),
-      c.var.requestId ? { "x-request-id": c.var.requestId } : {},
-    );
+    const render = errorRendererFor(c.req.path, c.req.raw.headers);
+    const headers: Record<string, string> = {};
+    if (c.var.requestId) {
+      headers["x-request-id"] = c.var.requestId;
+      // Anthropic's SDKs read the request id from `request-id`.
+      if (render === anthropicErrorRender) headers["request-id"] = c.var.requestId;
+    }
+    return errorResponse(error, render, headers);
   });
   return app;
 }

@@ -6,10 +6,11 @@
 import type { Server } from "bun";
 import { createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
+import { SignedNativeInvoker } from "./bedrock/native-invoke";
 import { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
-import { countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
+import { countingInvoker, countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
 import type { Config } from "./config";
 import { currentFetchCap } from "./fetch-capacity";
 import { type DrainResult, Lifecycle } from "./lifecycle";
@@ -120,6 +121,13 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
             overrides.endpoint ? { endpoint: overrides.endpoint } : {},
           )
         : new SdkBedrockRuntime(runtimeClient),
+      upstream,
+    ),
+    native: countingInvoker(
+      new SignedNativeInvoker(runtimeClient, {
+        maxAttempts: config.maxAttempts,
+        ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
+      }),
       upstream,
     ),
     openaiCompat: new BedrockOpenAiCompat(

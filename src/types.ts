@@ -6,6 +6,7 @@
  * @module
  */
 import type { Server } from "bun";
+import type { NativeInvoker } from "./bedrock/native-invoke";
 import type { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
@@ -24,6 +25,8 @@ import type { Store } from "./state/types";
 export interface AppDeps {
   config: Config;
   runtime: BedrockRuntime;
+  /** InvokeModel as raw signed calls: Claude on the Anthropic surface and Bedrock mode. */
+  native?: NativeInvoker;
   models: ModelResolver;
   /** The cached Bedrock model inventory behind `models` and GET /models. */
   catalog: ModelCatalog;

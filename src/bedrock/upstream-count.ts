@@ -11,6 +11,7 @@
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { fromBedrockError, upstreamIncompleteError } from "../errors";
+import type { NativeInvoker } from "./native-invoke";
 import type { BedrockRuntime, ConverseStreamResult, EventBatches } from "./runtime";
 
 export class UpstreamCounter {
@@ -100,6 +101,55 @@ export function countingRuntime(inner: BedrockRuntime, counter: UpstreamCounter)
       const batches = source.batches?.bind(source);
       if (batches) stream.batches = () => tracked(batches(), leave);
       return { ...out, stream };
+    },
+  };
+}
+
+/**
+ * The same count for the native InvokeModel port (the Anthropic surface and Bedrock
+ * mode): a call is in flight from the request until its response body has been read
+ * to the end, failed or been cancelled (or the signal aborts first).
+ */
+export function countingInvoker(inner: NativeInvoker, counter: UpstreamCounter): NativeInvoker {
+  return {
+    invoke: async (modelId, body, opts) => {
+      const leave = counter.enter();
+      opts.signal?.addEventListener("abort", leave, { once: true });
+      let res: Response;
+      try {
+        res = await inner.invoke(modelId, body, opts);
+      } catch (err) {
+        leave();
+        throw err;
+      }
+      if (!res.body) {
+        leave();
+        return res;
+      }
+      const reader = res.body.getReader();
+      const counted = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read();
+            if (done) {
+              leave();
+              controller.close();
+            } else controller.enqueue(value);
+          } catch (err) {
+            leave();
+            controller.error(err);
+          }
+        },
+        cancel(reason) {
+          leave();
+          return reader.cancel(reason);
+        },
+      });
+      return new Response(counted, { status: res.status, headers: res.headers });
+    },
+    countTokens: (foundationModelId, input, signal) => {
+      const leave = counter.enter();
+      return inner.countTokens(foundationModelId, input, signal).finally(leave);
     },
   };
 }

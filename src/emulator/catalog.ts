@@ -116,6 +116,18 @@ export class Catalog {
     return this.#onDemand(modelId);
   }
 
+  /**
+   * CountTokens takes foundation-model ids (bare or ARN) whatever their inference
+   * types, so a profile-only model is counted by its own id.
+   */
+  resolveCountTokensModel(modelId: string): ResolvedModel {
+    const arn = ARN.exec(modelId);
+    const bare = arn?.[3] === "foundation-model" ? (arn[4] ?? "") : modelId;
+    const model = this.#models.find((m) => m.modelId === bare);
+    if (model) return { foundationModelId: bare, model };
+    return this.resolveRuntimeModel(modelId);
+  }
+
   #resolveArn(resourceType: string, resource: string, arn: string): ResolvedModel {
     if (resourceType === "foundation-model") return this.#onDemand(resource);
     if (resourceType === "inference-profile" || resourceType === "application-inference-profile") {

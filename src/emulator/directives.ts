@@ -13,7 +13,8 @@
  * | `midstream=type`       | exception frame (lowerCamel, e.g. throttlingException) after 2 events    |
  * | `reasoning=1`          | prepend a reasoning block with a signature                               |
  * | `stop=reason`          | stopReason to report (max_tokens, stop_sequence, …)                      |
- * | `tool=name`            | call that tool (if declared in toolConfig)                               |
+ * | `tool=name`            | call that tool (if declared in toolConfig); `tool=none`: call none       |
+ * | `arg.KEY=VALUE`        | set that (string) field of the tool input, e.g. `arg.file_path=/tmp/a`   |
  * | `end=N`                | close the stream cleanly after N events (no messageStop / metadata)      |
  * | `reset=N`              | drop the connection after N events                                       |
  */
@@ -28,6 +29,8 @@ export interface Directives {
   reasoning?: boolean;
   stop?: string;
   tool?: string;
+  /** Fields set on the tool input (`arg.KEY=VALUE`), over the schema placeholders. */
+  toolArgs?: Record<string, string>;
   endAfter?: number;
   resetAfter?: number;
 }
@@ -41,6 +44,10 @@ function nonNegativeInt(value: string): number | undefined {
 
 /** Applies one key=value pair; unknown keys are ignored so prompts stay forgiving. */
 function applyDirective(d: Directives, key: string, value: string): void {
+  if (key.startsWith("arg.") && key.length > 4) {
+    d.toolArgs = { ...d.toolArgs, [key.slice(4)]: value };
+    return;
+  }
   switch (key) {
     case "chunks":
       d.chunks = nonNegativeInt(value);

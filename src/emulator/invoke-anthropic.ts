@@ -4,6 +4,7 @@
  * (`anthropic_version: "bedrock-2023-05-31"`): a Messages JSON response, or the Messages SSE
  * events (one per `chunk`), the last carrying `amazon-bedrock-invocationMetrics`.
  */
+import { anthropicThinking, checkAnthropicBody } from "./anthropic-rules";
 import { chunkString, DEFAULT_CHUNK_SIZE } from "./converse";
 import { validationError } from "./errors";
 import type { InvokeHandler, InvokeRequest, InvokeResult } from "./invoke-types";
@@ -14,7 +15,7 @@ import {
   planDefaultReply,
   type ToolDef,
 } from "./reply";
-import { countInvokeInputTokens } from "./tokens";
+import { collectStrings, countInvokeInputTokens, countTextTokens } from "./tokens";
 import type { ConverseReply } from "./types";
 
 type Json = Record<string, unknown>;
@@ -39,6 +40,8 @@ function checkedBody(body: unknown): Json {
   for (const key of ["anthropic_version", "max_tokens", "messages"]) {
     if (!(key in body)) throw malformed(`#: required key [${key}] not found`);
   }
+  const broken = checkAnthropicBody(body);
+  if (broken) throw validationError(broken);
   return body;
 }
 
@@ -109,12 +112,51 @@ interface Rendered {
   model: string;
 }
 
+/**
+ * Cache usage for a body with `cache_control` marks: the tokens up to and including
+ * the last marked block (tools, then system, then messages) are written the first
+ * time that prefix is seen and read after that.
+ */
+function cacheUsage(body: Json, modelId: string, seen: Set<string> | undefined) {
+  const prefix: unknown[] = [];
+  let cached: unknown[] | undefined;
+  const walk = (blocks: Json[]) => {
+    for (const b of blocks) {
+      prefix.push(b);
+      if (isRecord(b.cache_control)) cached = [...prefix];
+    }
+  };
+  walk(records(body.tools));
+  walk(typeof body.system === "string" ? [{ text: body.system }] : records(body.system));
+  for (const m of records(body.messages)) walk(blocksOf(m));
+  if (!cached || !seen) return undefined;
+  const text = collectStrings(cached).join("");
+  const tokens = Math.max(1, countTextTokens(text));
+  const key = `${modelId}|${text}`;
+  const hit = seen.has(key);
+  seen.add(key);
+  return { cached: tokens, read: hit ? tokens : 0, write: hit ? 0 : tokens };
+}
+
 function render(req: InvokeRequest): Rendered {
   const body = checkedBody(req.body);
   const view = viewOf(body);
+  // A request that turns thinking on gets a signed thinking block, as with `[emu reasoning=1]`.
+  const directives = anthropicThinking(body)
+    ? { ...req.directives, reasoning: true }
+    : req.directives;
   const planned = req.scriptedReply
     ? { reply: completeReply(req.scriptedReply, view.inputTokens) }
-    : planDefaultReply(view, req.directives);
+    : planDefaultReply(view, directives);
+  const cache = req.scriptedReply?.usage
+    ? undefined
+    : cacheUsage(body, req.foundationModelId, req.promptCache);
+  if (cache && planned.reply.usage) {
+    const u = planned.reply.usage;
+    u.inputTokens = Math.max(1, u.inputTokens - cache.cached);
+    u.cacheReadInputTokens = cache.read;
+    u.cacheWriteInputTokens = cache.write;
+  }
   return {
     ...planned,
     messageId: `msg_bdrk_${deterministicId(`${req.modelId}:${view.lastUserText}:${view.messageCount}`)}`,
@@ -122,8 +164,30 @@ function render(req: InvokeRequest): Rendered {
   };
 }
 
-function usageOf(reply: ConverseReply): { input: number; output: number } {
-  return { input: reply.usage?.inputTokens ?? 1, output: reply.usage?.outputTokens ?? 1 };
+interface Usage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+function usageOf(reply: ConverseReply): Usage {
+  return {
+    input: reply.usage?.inputTokens ?? 1,
+    output: reply.usage?.outputTokens ?? 1,
+    cacheRead: reply.usage?.cacheReadInputTokens ?? 0,
+    cacheWrite: reply.usage?.cacheWriteInputTokens ?? 0,
+  };
+}
+
+/** Anthropic's usage object (Bedrock always sends the cache fields). */
+function anthropicUsage(u: Usage, output: number): Json {
+  return {
+    input_tokens: u.input,
+    cache_creation_input_tokens: u.cacheWrite,
+    cache_read_input_tokens: u.cacheRead,
+    output_tokens: output,
+  };
 }
 
 function respond(req: InvokeRequest): InvokeResult {
@@ -138,7 +202,7 @@ function respond(req: InvokeRequest): InvokeResult {
       content: reply.content.map(toAnthropicBlock),
       stop_reason: reply.stopReason ?? "end_turn",
       stop_sequence: null,
-      usage: { input_tokens: usage.input, output_tokens: usage.output },
+      usage: anthropicUsage(usage, usage.output),
     },
     inputTokens: usage.input,
     outputTokens: usage.output,
@@ -188,7 +252,7 @@ function streamChunks(req: InvokeRequest, chunkSize: number): unknown[] {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: usage.input, output_tokens: 1 },
+        usage: anthropicUsage(usage, 1),
       },
     },
     ...reply.content.flatMap((block, index) => blockChunks(block, index, size, textDeltas)),

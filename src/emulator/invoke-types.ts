@@ -19,6 +19,8 @@ export interface InvokeRequest {
   directives: Directives;
   /** A scripted reply in Converse form; chat handlers render it in their own dialect. */
   scriptedReply?: ConverseReply;
+  /** The emulator's prompt cache (prefixes already written), for cache usage. */
+  promptCache?: Set<string>;
 }
 
 export interface InvokeResult {

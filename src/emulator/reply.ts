@@ -106,6 +106,7 @@ export function placeholderFor(schema: unknown, name: string): unknown {
  */
 function chooseTool(view: ConversationView, directives: Directives): ToolDef | undefined {
   if (view.tools.length === 0 || view.toolChoice.kind === "none") return undefined;
+  if (directives.tool === "none" && view.toolChoice.kind === "auto") return undefined;
   const byName = (name: string | undefined) => view.tools.find((t) => t.name === name);
   if (view.toolChoice.kind === "tool") return byName(view.toolChoice.name) ?? view.tools[0];
   if (view.hasToolResult)
@@ -114,6 +115,12 @@ function chooseTool(view: ConversationView, directives: Directives): ToolDef | u
   const mentioned = view.tools.find((t) => view.lastUserText.includes(t.name));
   if (mentioned) return mentioned;
   return view.toolChoice.kind === "any" ? view.tools[0] : undefined;
+}
+
+function toolInput(tool: ToolDef, directives: Directives): unknown {
+  const input = placeholderFor(tool.schema, tool.name);
+  if (!directives.toolArgs || asRecord(input) === undefined) return input;
+  return { ...(input as Record<string, unknown>), ...directives.toolArgs };
 }
 
 function wordDeltas(count: number): string[] {
@@ -148,7 +155,7 @@ export function planDefaultReply(view: ConversationView, directives: Directives)
   if (tool) {
     const toolUseId = `tooluse_${deterministicId(`${tool.name}:${view.messageCount}:${view.lastUserText}`)}`;
     content.push({
-      toolUse: { toolUseId, name: tool.name, input: placeholderFor(tool.schema, tool.name) },
+      toolUse: { toolUseId, name: tool.name, input: toolInput(tool, directives) },
     });
   } else if (view.outputSchema !== undefined) {
     // Native structured output: the text is JSON that matches the schema.

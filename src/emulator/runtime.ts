@@ -159,6 +159,7 @@ function prepareInvoke(call: Call): PreparedInvoke {
   const request: InvokeRequest = {
     ...base,
     directives,
+    promptCache: call.state.promptCache,
     ...(call.script?.reply ? { scriptedReply: call.script.reply } : {}),
   };
   return { handler, request, resolved };
@@ -202,7 +203,7 @@ export async function handleInvokeStream(call: Call): Promise<Response> {
 
 /** CountTokens: the same deterministic count Converse / InvokeModel report as inputTokens. */
 export async function handleCountTokens(call: Call): Promise<Response> {
-  call.state.catalog.resolveRuntimeModel(call.modelId);
+  call.state.catalog.resolveCountTokensModel(call.modelId);
   const body = call.record.body;
   const input = isRecord(body) && isRecord(body.input) ? body.input : {};
   if (isRecord(input.converse)) {

@@ -44,28 +44,6 @@ export function presentedKey(c: Context): string | undefined {
   return x || undefined;
 }
 
-/** Paths whose clients expect Anthropic's error shape. */
-export const ANTHROPIC_PATH = /^\/(api\/)?v1\/messages(\/|$)|^\/model\//;
-
-const ANTHROPIC_TYPES: Record<string, string> = {
-  invalid_request_error: "invalid_request_error",
-  authentication_error: "authentication_error",
-  permission_error: "permission_error",
-  not_found_error: "not_found_error",
-  rate_limit_error: "rate_limit_error",
-  insufficient_quota: "rate_limit_error",
-  timeout_error: "timeout_error",
-  server_error: "api_error",
-};
-
-/** Anthropic's error body, `{"type":"error","error":{"type","message"}}`. */
-export function anthropicErrorBody(err: GatewayError): unknown {
-  return {
-    type: "error",
-    error: { type: ANTHROPIC_TYPES[err.type] ?? "api_error", message: err.message },
-  };
-}
-
 function unauthorized(message: string, code: string): GatewayError {
   return new GatewayError(401, message, {
     type: "authentication_error",

@@ -102,6 +102,7 @@ export function accessLog(
           tokensIn: obs.tokensIn,
           tokensOut: obs.tokensOut,
           bedrockRequestId: obs.bedrockRequestId ?? bedrockRequestIdOf(error),
+          sessionId: obs.sessionId,
           errorType: error?.type,
           errorCode: error?.code ?? undefined,
           bedrockException: exception,

@@ -39,6 +39,8 @@ export class RequestObs {
   /** Milliseconds from arrival to the first content delta of a stream. */
   ttftMs: number | undefined;
   bedrockRequestId: string | undefined;
+  /** Claude Code's `x-claude-code-session-id`, for attribution in the access log. */
+  sessionId: string | undefined;
   /** A refusal answered without throwing (auth and limits, rendered in the surface's shape). */
   refusal: GatewayError | undefined;
   /** An error that ended a stream after its 200 was sent. */

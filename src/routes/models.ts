@@ -24,6 +24,16 @@ function toModel(entry: CatalogEntry, id = entry.id): OpenAIModel {
   return { id, object: "model", created: entry.created, owned_by: entry.ownedBy };
 }
 
+/** Anthropic's model object, for clients that send `anthropic-version`. */
+function toAnthropicModel(entry: CatalogEntry, id = entry.id) {
+  return {
+    type: "model" as const,
+    id,
+    display_name: id,
+    created_at: new Date(entry.created * 1000).toISOString(),
+  };
+}
+
 export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   const { catalog, config, logger } = deps;
   const app = new Hono<AppEnv>();
@@ -34,6 +44,16 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
     // A virtual key sees only the models it may use.
     const principal = c.var.principal;
     const entries = snapshot.entries.filter((e) => mayUse(principal, e.id, e.invokeId));
+    if (c.req.header("anthropic-version") !== undefined) {
+      // Anthropic's list shape (one page: the catalog is in memory).
+      const data = entries.filter((e) => e.type === "chat").map((e) => toAnthropicModel(e));
+      return c.json({
+        data,
+        has_more: false,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      });
+    }
     return c.json({ object: "list", data: entries.map((e) => toModel(e)) });
   });
 
@@ -89,6 +109,7 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
     const entry = findModel(catalog, config.modelAliases, id);
     if (!mayUse(c.var.principal, id, entry.id, entry.invokeId)) throw new ModelNotFoundError(id);
     // An alias answers under its own name: that is the id the client uses.
+    if (c.req.header("anthropic-version") !== undefined) return c.json(toAnthropicModel(entry, id));
     return c.json(toModel(entry, id));
   });
 

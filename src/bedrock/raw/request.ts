@@ -23,7 +23,7 @@ function serializeBody(input: ConverseStreamCommandInput): string {
 }
 
 /** The SDK's label encoding: encodeURIComponent plus !'()*. */
-function encodeLabel(label: string): string {
+export function encodeLabel(label: string): string {
   return encodeURIComponent(label).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
