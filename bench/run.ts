@@ -12,7 +12,12 @@
  * Flags:
  *   --smoke                  short run for CI (~1 s of load, ~4 s with process start): stream20 at 32 clients, no file
  *   --duration=MS            measured time per cell (default 3000), after --warmup=MS (default 500)
- *   --modes=nonstream,stream20,stream200   --concurrency=1,32,256
+ *   --modes=nonstream,stream20,stream200,paced   --concurrency=1,32,256
+ *                            (paced: 40 deltas 20 ms apart, each in its own read; see targets.ts)
+ *   --scale=100,1000,4000    the scale run (bench/scale.ts): that many slow streams open at once,
+ *                            per target; alone (no --modes) it runs only that and writes
+ *                            bench/scale-results.md. --scale-per-client=N (default 2000) streams per
+ *                            load-generator process, --scale-ramp=MS (default 1000) to open them all
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
  *   --surfaces=chat,anthropic,responses  gateway APIs to drive: /v1/chat/completions (Converse),
  *                            /v1/messages (Claude natively, InvokeModel; first transport only, as
@@ -43,6 +48,7 @@ import {
   statusMiB,
 } from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
+import { runScaleCell, type ScaleCell, scaleSummary, scaleTable } from "./scale";
 import {
   anthropicSpec,
   floorSpec,
@@ -62,16 +68,27 @@ function flag(name: string): string | undefined {
 }
 
 const smoke = flag("smoke") !== undefined;
+const scale = (flag("scale") ?? "").split(",").filter(Boolean).map(Number);
+const scalePerClient = Number(flag("scale-per-client") ?? 2000);
+const scaleRampMs = Number(flag("scale-ramp") ?? 1000);
+const scaleOnly = scale.length > 0 && flag("modes") === undefined;
 const durationMs = Number(flag("duration") ?? (smoke ? 300 : 3000));
 const warmupMs = Number(flag("warmup") ?? (smoke ? 100 : 500));
-const modes = (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES)) as Mode[];
+const modes = (
+  scaleOnly ? [] : (flag("modes")?.split(",") ?? (smoke ? ["stream20"] : MODES))
+) as Mode[];
 const concurrencies = (flag("concurrency") ?? (smoke ? "32" : "1,32,256")).split(",").map(Number);
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
 const surfaces = (flag("surfaces") ?? "chat,anthropic,responses").split(",");
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
-const out = flag("out") ?? (smoke ? "" : "bench/results.md");
-const withKeys = flag("no-keys") === undefined && !smoke;
+const out = flag("out") ?? (smoke ? "" : scaleOnly ? "bench/scale-results.md" : "bench/results.md");
+const withKeys = flag("no-keys") === undefined && !smoke && !scaleOnly;
+/** Raised fetch and admission limits for the scale run (else Bun's fetch runs 256 at a time; 65535 is the most Bun accepts, a larger value is ignored with an error). */
+const SCALE_ENV: Record<string, string> =
+  scale.length > 0
+    ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535", MAX_CONCURRENT_REQUESTS: "100000" }
+    : {};
 
 async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
   const port = freePort();
@@ -97,6 +114,7 @@ async function startGateway(emulatorUrl: string, transport: string): Promise<Pro
       AWS_SECRET_ACCESS_KEY: "bench-secret",
       API_KEY: "",
       DATA_DIR: mkdtempSync(join(tmpdir(), "gw-bench-")),
+      ...SCALE_ENV,
     },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
@@ -109,7 +127,7 @@ async function startPassthrough(emulatorUrl: string): Promise<Proc> {
   return spawnService({
     name: "passthrough",
     cmd: ["bun", join(ROOT, "bench/passthrough.ts")],
-    env: { PORT: String(port), UPSTREAM: emulatorUrl },
+    env: { PORT: String(port), UPSTREAM: emulatorUrl, ...SCALE_ENV },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
   });
@@ -125,7 +143,7 @@ async function startPortkey(dir: string): Promise<Proc> {
       `--port=${port}`,
       "--headless",
     ],
-    env: { NODE_ENV: "production" },
+    env: { NODE_ENV: "production", ...SCALE_ENV },
     cwd: dir,
     url: `http://127.0.0.1:${port}`,
     readyPath: "/",
@@ -182,6 +200,7 @@ async function main(): Promise<void> {
   let portkey: Proc | undefined;
   let passthrough: Proc | undefined;
   const cells: Cell[] = [];
+  const scaleCells: ScaleCell[] = [];
   try {
     for (const t of transports) {
       const gw = await startGateway(emu.url, t);
@@ -230,6 +249,60 @@ async function main(): Promise<void> {
         process.stdout.write(renderConsole(row));
       }
     }
+    for (const n of scale) {
+      const common = { streams: n, perClient: scalePerClient, rampMs: scaleRampMs };
+      const row: ScaleCell[] = [];
+      row.push(
+        await runScaleCell({
+          ...common,
+          target: "floor",
+          proc: emu,
+          spec: floorSpec(emu.url, "slow"),
+          endMarker: "metadata",
+        }),
+      );
+      if (passthrough) {
+        // What Bun's own server and client hold per open stream: the floor for RSS and CPU.
+        const spec = { ...floorSpec(emu.url, "slow") };
+        spec.url = spec.url.replace(emu.url, passthrough.url);
+        row.push(
+          await runScaleCell({
+            ...common,
+            target: "passthrough",
+            proc: passthrough,
+            spec,
+            endMarker: "metadata",
+            healthUrl: `${passthrough.url}/health`,
+          }),
+        );
+      }
+      for (const [t, gw] of gateways) {
+        row.push(
+          await runScaleCell({
+            ...common,
+            target: `gateway:${t}`,
+            proc: gw,
+            spec: gatewaySpec(gw.url, "slow"),
+            endMarker: "data: [DONE]",
+            healthUrl: `${gw.url}/health`,
+          }),
+        );
+      }
+      if (portkey) {
+        row.push(
+          await runScaleCell({
+            ...common,
+            target: "portkey",
+            proc: portkey,
+            spec: portkeySpec(portkey.url, emu.url, "slow"),
+            endMarker: "data: [DONE]",
+            healthUrl: `${portkey.url}/`,
+          }),
+        );
+      }
+      scaleCells.push(...row);
+      process.stdout.write(scaleTable(row));
+    }
     const hwm: Record<string, number> = {};
     for (const [t, gw] of gateways) hwm[`gateway:${t}`] = await statusMiB(gw.pid, "VmHWM");
     if (portkey) hwm.portkey = await statusMiB(portkey.pid, "VmHWM");
@@ -242,7 +315,8 @@ async function main(): Promise<void> {
       hwm,
       portkeyRan: portkey !== undefined,
     });
-    process.stdout.write(`\n${md.summary}\n`);
+    const scaleMd = scaleCells.length > 0 ? scaleSummary(scaleCells) : "";
+    process.stdout.write(`\n${scaleOnly ? scaleMd : md.summary}\n`);
     let keysMd = "";
     if (withKeys) {
       const keys = await runKeysBench({});
@@ -250,8 +324,9 @@ async function main(): Promise<void> {
       keysMd = `\n## Virtual keys: cost over a static key\n\nbench/keys.ts: one gateway, alternating rounds with the static API_KEY and a virtual key with an allow-list, rpm, tpm and a budget (median of 5 rounds each).\n\n${renderKeysBench(keys)}\n${renderKeysMicro(micro, keys)}`;
       process.stdout.write(keysMd);
     }
+    const full = scaleOnly ? scaleMd : `${md.full}${keysMd}${scaleMd ? `\n${scaleMd}` : ""}`;
     if (out) {
-      await Bun.write(join(ROOT, out), md.full + keysMd);
+      await Bun.write(join(ROOT, out), full);
       process.stdout.write(`\nwrote ${out}\n`);
     }
   } finally {
@@ -261,6 +336,13 @@ async function main(): Promise<void> {
     await emu.stop();
   }
   const failed = cells.filter((c) => c.load.errors > 0 || c.load.requests === 0);
+  for (const c of scaleCells) {
+    if (c.errors > 0) {
+      process.stderr.write(
+        `scale ${c.target} n=${c.streams}: ${c.errors} errors, first: ${c.firstError}\n`,
+      );
+    }
+  }
   if (failed.length > 0) {
     for (const f of failed) {
       process.stderr.write(

@@ -12,12 +12,35 @@ import type { LoadSpec } from "./load";
 
 export const BENCH_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
-export type Mode = "nonstream" | "stream20" | "stream200";
+/**
+ * - nonstream, stream20, stream200: back-to-back events (a whole stream in a
+ *   few network reads): what the gateway costs per request at full tilt.
+ * - paced: a realistic stream, 40 text deltas 20 ms apart (50 events/s, each
+ *   in its own network read, so each is its own SSE write).
+ * - slow: the scale run's stream (bench/scale.ts), one event per second, the first
+ *   one too (a model's time to first token), so "time to first chunk within 10 %
+ *   of the emulator's" compares queueing, not a 2 ms loopback round trip.
+ */
+export type Mode = "nonstream" | "stream20" | "stream200" | "paced" | "slow";
 
-export const MODES: Mode[] = ["nonstream", "stream20", "stream200"];
+export const MODES: Mode[] = ["nonstream", "stream20", "stream200", "paced"];
+
+/** Emulator directives per mode. */
+const DIRECTIVES: Record<Mode, string> = {
+  nonstream: "chunks=20",
+  stream20: "chunks=20",
+  stream200: "chunks=200",
+  paced: "chunks=40 delay=20",
+  slow: `chunks=${Number(process.env.BENCH_SLOW_EVENTS ?? 5)} first=1000 delay=1000`,
+};
 
 export function chunksOf(mode: Mode): number {
-  return mode === "stream200" ? 200 : 20;
+  return Number(/chunks=(\d+)/.exec(DIRECTIVES[mode])?.[1] ?? 20);
+}
+
+/** Upstream events of a stream: the text deltas plus messageStart, blockStop, messageStop, metadata. */
+export function eventsOf(mode: Mode): number {
+  return chunksOf(mode) + 4;
 }
 
 function isStream(mode: Mode): boolean {
@@ -25,7 +48,7 @@ function isStream(mode: Mode): boolean {
 }
 
 function prompt(mode: Mode): string {
-  return `[emu chunks=${chunksOf(mode)}] Benchmark prompt: say something.`;
+  return `[emu ${DIRECTIVES[mode]}] Benchmark prompt: say something.`;
 }
 
 const ok = (status: number) => status === 200;

@@ -5,6 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { consoleRoute } from "./console/route";
 import { ConverseRunner } from "./converse/run";
 import { echo, GatewayError, requestOutcome } from "./errors";
 import { type ErrorRenderer, errorResponse } from "./http/errors";
@@ -82,6 +83,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", metricsRoute(metrics, config.apiKeys));
   // Unset ADMIN_API_KEY: no /admin routes, so every /admin path is the 404 below.
   if (config.adminApiKey && access) app.route("/", adminRoute(config.adminApiKey, access));
+  // The web console (GET / and /console/*); its session probe goes through the whole app.
+  app.route(
+    "/",
+    consoleRoute(async (request) => app.fetch(request), {
+      model: config.defaultModel,
+      embeddingModel: config.defaultEmbeddingModel,
+    }),
+  );
 
   // One instance of each, shared by /v1, /api/v1 and Bedrock mode's /model/*.
   const auth = gatewayAuth({

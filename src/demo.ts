@@ -11,7 +11,11 @@ import { startEmulator } from "./emulator";
 
 const emu = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 4010) });
 const port = process.env.PORT ?? "8080";
-const apiKey = process.env.API_KEY ?? "";
+// One fresh key per run opens everything: it is both the static API key (playground,
+// curl, SDKs) and ADMIN_API_KEY (the console's Keys and Usage, /admin). Set API_KEY or
+// ADMIN_API_KEY yourself to choose them; production deployments should use two keys.
+const adminKey = process.env.ADMIN_API_KEY ?? `demo-${crypto.randomUUID().replaceAll("-", "")}`;
+const apiKey = process.env.API_KEY ?? adminKey;
 
 const env: Record<string, string> = {};
 for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
@@ -25,6 +29,10 @@ for (const k of [
   delete env[k];
 Object.assign(env, {
   PORT: port,
+  // The demo's key is printed below: listen on loopback only unless HOST says otherwise.
+  HOST: process.env.HOST ?? "127.0.0.1",
+  API_KEY: apiKey,
+  ADMIN_API_KEY: adminKey,
   AWS_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "AKIDEMULATOR",
   AWS_SECRET_ACCESS_KEY: "emulator-secret",
@@ -54,11 +62,18 @@ if (!ready) {
   process.exit(1);
 }
 
-const auth = apiKey ? ` -H "Authorization: Bearer ${apiKey.split(",")[0]}"` : "";
+const key = apiKey.split(",")[0] ?? "";
+const auth = ` -H "Authorization: Bearer ${key}"`;
+const keyLine =
+  key === adminKey
+    ? `  key:      ${key}   (API key and admin key: sign in to the console with it)`
+    : `  API key:  ${key}\n  admin key: ${adminKey}   (the console's Keys and Usage)`;
 console.log(`
 Bedrock gateway demo
+  console:  ${base}/   (open it in a browser: playground, keys, usage)
   gateway:  ${base}/v1   (OpenAI-compatible; also under /api/v1)
   emulator: ${emu.url}   (fake Bedrock; nothing leaves this machine)
+${keyLine}
 
 Try it:
   curl ${base}/v1/chat/completions${auth} -H "Content-Type: application/json" \\
@@ -67,7 +82,7 @@ Try it:
   curl -N ${base}/v1/chat/completions${auth} -H "Content-Type: application/json" \\
     -d '{"model":"us.anthropic.claude-sonnet-4-5-20250929-v1:0","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
 
-Or from the openai SDK: new OpenAI({ baseURL: "${base}/v1", apiKey: "${apiKey ? "<your key>" : "anything"}" })
+Or from the openai SDK: new OpenAI({ baseURL: "${base}/v1", apiKey: "${key}" })
 Press Ctrl-C to stop.
 `);
 

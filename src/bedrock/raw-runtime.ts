@@ -21,8 +21,11 @@
  *   received."; one ending between frames just ends the iteration;
  * - aborts go through the AbortSignal to fetch.
  *
- * Converse (non-streaming) and InvokeModel stay on the SDK: their cost is one
- * JSON body, and their outputs carry blobs the SDK's schema already decodes.
+ * Converse (non-streaming) goes the same way (same request builder, retries
+ * and errors; the body parsed with JSON.parse and shaped like the SDK's
+ * output by ./raw/converse-output.ts): measured in bench/README.md, the SDK's
+ * command stack was most of the gateway's CPU on a non-streamed request.
+ * InvokeModel stays on the SDK (embeddings and legacy bodies: rare, opaque).
  *
  * @module
  */
@@ -34,9 +37,10 @@ import type {
   InvokeModelCommandInput,
   InvokeModelCommandOutput,
 } from "@aws-sdk/client-bedrock-runtime";
+import { converseOutput } from "./raw/converse-output";
 import { httpError } from "./raw/errors";
 import { decodeBatches, withFirst } from "./raw/event-stream";
-import { ConverseStreamRequests, type RawRuntimeOptions } from "./raw/request";
+import { type RawRuntimeOptions, RuntimeRequests } from "./raw/request";
 import { isV2, withRetries } from "./raw/retry";
 import type { BedrockRuntime, ConverseStreamResult } from "./runtime";
 import { SdkBedrockRuntime } from "./runtime";
@@ -44,23 +48,40 @@ import { SdkBedrockRuntime } from "./runtime";
 export type { RawRuntimeOptions } from "./raw/request";
 
 /**
- * {@link BedrockRuntime} with ConverseStream over signed `fetch` + the event
- * stream codec; Converse and InvokeModel delegate to the SDK client.
+ * {@link BedrockRuntime} with Converse and ConverseStream over signed `fetch`
+ * (JSON, and the event stream codec); InvokeModel delegates to the SDK client.
  */
 export class RawBedrockRuntime implements BedrockRuntime {
   private readonly sdk: SdkBedrockRuntime;
-  private readonly requests: ConverseStreamRequests;
+  private readonly requests: RuntimeRequests;
 
   constructor(
     private readonly client: BedrockRuntimeClient,
     opts: RawRuntimeOptions = {},
   ) {
     this.sdk = new SdkBedrockRuntime(client);
-    this.requests = new ConverseStreamRequests(client, opts);
+    this.requests = new RuntimeRequests(client, opts);
   }
 
-  converse(input: ConverseCommandInput, signal?: AbortSignal): Promise<ConverseCommandOutput> {
-    return this.sdk.converse(input, signal);
+  async converse(
+    input: ConverseCommandInput,
+    signal?: AbortSignal,
+  ): Promise<ConverseCommandOutput> {
+    const strategy = await this.client.config.retryStrategy();
+    if (!isV2(strategy)) return this.sdk.converse(input, signal);
+    return withRetries(
+      strategy,
+      async (attempts, totalRetryDelay) => {
+        const req = await this.requests.build(input, "converse");
+        const res = await fetch(req, signal ? { signal } : {});
+        if (res.status < 200 || res.status >= 300) throw await httpError(res);
+        // Read inside the attempt, as the SDK's deserializer does: a body cut
+        // short is a retryable transport error, not a half result.
+        const text = await res.text();
+        return converseOutput(text ? JSON.parse(text) : {}, res, attempts, totalRetryDelay);
+      },
+      signal,
+    );
   }
 
   invokeModel(

@@ -82,6 +82,8 @@ export interface BedrockControls {
   requestMetadata?: NativeValue[];
   additionalModelRequestFields?: NativeValue;
   additionalModelResponseFieldPaths?: NativeValue;
+  /** Claude betas (`anthropic_beta`), filtered through Bedrock's allow-list. */
+  anthropicBeta?: NativeValue;
   /** Per-request override of the default cache points: `{system?, messages?}`. */
   promptCaching?: NativeValue;
 }

@@ -13,6 +13,7 @@
  * | additionalModelRequestFields | `additionalModelRequestFields` | passed through; its keys win over the gateway's own |
  * | additionalModelResponseFieldPaths | `additionalModelResponseFieldPaths` | JSON pointers; the fields come back in the result's provider details |
  * | top_k | `additionalModelRequestFields.top_k` or `.inferenceConfig.topK` | per the capability table |
+ * | anthropic_beta | `additionalModelRequestFields.anthropic_beta` | Claude only; betas Bedrock does not know are dropped with a warning (Bedrock would fail the whole request) |
  *
  * @module
  */
@@ -26,6 +27,7 @@ import type { Conversation, NativeValue } from "../conversation";
 import { InvalidRequestError } from "../errors";
 import { isRecord } from "../json";
 import type { ModelCapabilities } from "../models/capabilities";
+import { filterBetas } from "./anthropic-betas";
 import {
   additionalFields,
   type ConverseInput,
@@ -105,6 +107,7 @@ export const nativeControlsPass: Pass = (input, conv, ctx) => {
       controls.additionalModelResponseFieldPaths,
     );
   applyAdditionalFields(controls.additionalModelRequestFields, next);
+  applyAnthropicBeta(controls.anthropicBeta, next, ctx.caps, warnings);
   applyTopK(conv.sampling.topK, next, ctx.caps, warnings);
   return { input: next, warnings };
 };
@@ -167,6 +170,30 @@ function applyAdditionalFields(found: NativeValue | undefined, input: ConverseIn
   if (!isRecord(found.value)) invalid(found.param, `${found.param} must be an object.`);
   // The client asked for these explicitly: they win over what the gateway derived.
   Object.assign(additionalFields(input), found.value);
+}
+
+/** Merged with any `anthropic_beta` the client put in additionalModelRequestFields. */
+function applyAnthropicBeta(
+  found: NativeValue | undefined,
+  input: ConverseInput,
+  caps: ModelCapabilities,
+  warnings: string[],
+): void {
+  if (!found) return;
+  const value = typeof found.value === "string" ? [found.value] : found.value;
+  if (!Array.isArray(value) || !value.every((b) => typeof b === "string"))
+    invalid(found.param, `${found.param} must be a list of beta names.`);
+  if (!caps.anthropicBetas) {
+    warnings.push(`${found.param} ignored: betas are Claude's and this model is not Claude`);
+    return;
+  }
+  const { betas, dropped } = filterBetas(value);
+  if (dropped.length > 0)
+    warnings.push(`${found.param} ${dropped.join(", ")} not supported on Bedrock; dropped`);
+  const fields = additionalFields(input);
+  const own = Array.isArray(fields.anthropic_beta) ? fields.anthropic_beta : [];
+  const merged = [...new Set([...own, ...betas])];
+  if (merged.length > 0) fields.anthropic_beta = merged;
 }
 
 function applyTopK(

@@ -32,6 +32,7 @@ import type {
 import { InvalidRequestError } from "../errors";
 import { isRecord, type Json } from "../json";
 import type { ModelCapabilities } from "../models/capabilities";
+import { INTERLEAVED_THINKING_BETA } from "./anthropic-betas";
 import { additionalFields, type ConverseInput, copyInput, type Pass } from "./input";
 
 type Effort = Exclude<ReasoningEffort, "none">;
@@ -207,7 +208,11 @@ function fitBudget(input: ConverseInput, wanted: number): number {
   return Math.max(MIN_THINKING_BUDGET, Math.min(wanted, Math.floor(max / 2)));
 }
 
-/** An explicit budget is the client's word: maxTokens is raised to fit it when unset, else checked. */
+/**
+ * An explicit budget is the client's word: maxTokens is raised to fit it when
+ * unset, else checked — except with interleaved thinking, where the budget
+ * spans every thinking block of the turn and may exceed max_tokens.
+ */
 function fitExplicitBudget(
   conv: Conversation,
   input: ConverseInput,
@@ -215,9 +220,11 @@ function fitExplicitBudget(
 ): void {
   input.inferenceConfig ??= {};
   const config = input.inferenceConfig;
+  const betas = additionalFields(input).anthropic_beta;
+  const interleaved = Array.isArray(betas) && betas.includes(INTERLEAVED_THINKING_BETA);
   if (config.maxTokens === undefined) {
     config.maxTokens = thinking.budget_tokens + ANSWER_TOKENS;
-  } else if (config.maxTokens <= thinking.budget_tokens) {
+  } else if (config.maxTokens <= thinking.budget_tokens && !interleaved) {
     const param = conv.limits.maxTokensParam ?? "max_tokens";
     throw new InvalidRequestError(
       `${param} (${config.maxTokens}) must be greater than thinking.budget_tokens (${thinking.budget_tokens}).`,

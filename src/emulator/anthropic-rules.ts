@@ -12,7 +12,7 @@
  * - `context_management` without `context-management-2025-06-27`, a tool's
  *   `defer_loading` without `tool-search-tool-2025-10-19`;
  * - assistant `thinking` blocks without a signature;
- * - `max_tokens` not above `thinking.budget_tokens`.
+ * - `max_tokens` not above `thinking.budget_tokens` (unless interleaved thinking is on).
  */
 import { FEATURE_MESSAGES } from "./features";
 
@@ -116,7 +116,9 @@ export function checkAnthropicBody(body: Json): string | undefined {
     thinking?.type === "enabled" &&
     typeof thinking.budget_tokens === "number" &&
     typeof body.max_tokens === "number" &&
-    body.max_tokens <= thinking.budget_tokens
+    body.max_tokens <= thinking.budget_tokens &&
+    // Interleaved thinking: the budget spans the whole turn and may exceed max_tokens.
+    !betas.includes("interleaved-thinking-2025-05-14")
   )
     return ANTHROPIC_RULE_MESSAGES.budgetNotBelowMax;
   return undefined;

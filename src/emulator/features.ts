@@ -71,7 +71,11 @@ function checkThinking(body: Json): string | undefined {
   if (thinking.type === "enabled") {
     const budget = thinking.budget_tokens;
     if (typeof budget !== "number" || budget < 1024) return FEATURE_MESSAGES.budgetTooSmall;
-    if (typeof inference.maxTokens === "number" && inference.maxTokens <= budget)
+    // Interleaved thinking: the budget spans the whole turn and may exceed max_tokens.
+    const interleaved =
+      Array.isArray(fields.anthropic_beta) &&
+      fields.anthropic_beta.includes("interleaved-thinking-2025-05-14");
+    if (typeof inference.maxTokens === "number" && inference.maxTokens <= budget && !interleaved)
       return FEATURE_MESSAGES.budgetNotBelowMax;
   }
   if (typeof inference.temperature === "number" && inference.temperature !== 1)

@@ -52,7 +52,19 @@ export const MESSAGES = {
 } as const;
 
 import { isRecord, type Json } from "../json";
+import { ANTHROPIC_RULE_MESSAGES, BEDROCK_ANTHROPIC_BETAS } from "./anthropic-rules";
 import { validateFeatures } from "./features";
+
+/** Claude's betas reach the model's own body, so an unknown one fails as on InvokeModel. */
+function checkBetas(body: Json): string | undefined {
+  const fields = isRecord(body.additionalModelRequestFields)
+    ? body.additionalModelRequestFields
+    : {};
+  const betas = Array.isArray(fields.anthropic_beta) ? fields.anthropic_beta : [];
+  return betas.some((b) => !BEDROCK_ANTHROPIC_BETAS.includes(b))
+    ? ANTHROPIC_RULE_MESSAGES.invalidBeta
+    : undefined;
+}
 
 function blocksOf(message: unknown): unknown[] | undefined {
   return isRecord(message) && Array.isArray(message.content) ? message.content : undefined;
@@ -213,6 +225,7 @@ export function validateConverseRequest(body: unknown): string | undefined {
     checkBlocks(messages) ??
     checkToolConfig(body) ??
     checkInferenceConfig(body.inferenceConfig) ??
+    checkBetas(body) ??
     validateFeatures(body)
   );
 }

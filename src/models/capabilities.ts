@@ -61,6 +61,8 @@ export interface ModelCapabilities {
   richToolResults: boolean;
   /** Accepts Anthropic's `tool_choice.disable_parallel_tool_use` in additionalModelRequestFields. */
   parallelToolControl: boolean;
+  /** Accepts `anthropic_beta` in additionalModelRequestFields (Claude 3 and later). */
+  anthropicBetas: boolean;
   /** Where `top_k` goes in additionalModelRequestFields, if anywhere. */
   topK: "top_k" | "nova" | "none";
   /** Set for embedding models. */
@@ -88,6 +90,7 @@ const BASE: ModelCapabilities = {
   nativeStructuredOutput: false,
   richToolResults: false,
   parallelToolControl: false,
+  anthropicBetas: false,
   topK: "none",
   streaming: true,
 };
@@ -114,6 +117,7 @@ const ROWS: Row[] = [
     promptCacheTools: true,
     richToolResults: true,
     parallelToolControl: true,
+    anthropicBetas: true,
     nativeStructuredOutput: true,
     temperatureXorTopP: true,
     topK: "top_k",
@@ -130,6 +134,7 @@ const ROWS: Row[] = [
     promptCacheTools: true,
     richToolResults: true,
     parallelToolControl: true,
+    anthropicBetas: true,
     topK: "top_k",
   },
   {
@@ -143,6 +148,7 @@ const ROWS: Row[] = [
     promptCacheTools: true,
     richToolResults: true,
     parallelToolControl: true,
+    anthropicBetas: true,
     topK: "top_k",
   },
   { match: /^anthropic\./, family: "claude-legacy", topK: "top_k" },

@@ -1,7 +1,8 @@
 /** Anthropic model names → Bedrock ids, and the native body filter (pure functions). */
 import { describe, expect, test } from "bun:test";
+import { filterBetas } from "../../src/converse/anthropic-betas";
 import { mapAnthropicName } from "../../src/models/anthropic-names";
-import { filterBetas, parseBetaHeader, toNativeBody } from "../../src/surfaces/anthropic/betas";
+import { parseBetaHeader, toNativeBody } from "../../src/surfaces/anthropic/betas";
 
 const CATALOG = [
   "anthropic.claude-3-haiku-20240307-v1:0",

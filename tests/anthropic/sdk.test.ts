@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
+import { BEDROCK_BETA_ALLOW_LIST } from "../../src/converse/anthropic-betas";
 import { BEDROCK_ANTHROPIC_BETAS } from "../../src/emulator/anthropic-rules";
-import { BEDROCK_BETA_ALLOW_LIST } from "../../src/surfaces/anthropic/betas";
 import { until } from "../emulator/helpers";
 import { type Stack, startStack } from "../support/stack";
 

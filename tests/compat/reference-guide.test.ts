@@ -6,9 +6,7 @@
  * LangChain) run here as the requests those libraries put on the wire.
  *
  * Not here: the https image URL (it points at github.com; tests stay on
- * loopback, and image fetching has its own tests) and the "Interleaved
- * thinking (beta)" section, whose budget_tokens (4096) exceeds max_tokens
- * (2048): the gateway refuses that with a 400 today (see src/chat/reasoning.ts).
+ * loopback, and image fetching has its own tests).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { encode } from "gpt-tokenizer/encoding/cl100k_base";
@@ -327,6 +325,87 @@ describe("Reasoning", () => {
     }
     expect(reasoning).not.toBe("");
     expect(content).not.toBe("");
+  });
+});
+
+describe("Interleaved thinking (beta): budget_tokens above max_tokens", () => {
+  const SONNET_45 = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
+  const SONNET_4 = "us.anthropic.claude-sonnet-4-20250514-v1:0";
+  const body = (model: string, stream: boolean) => `{
+"model": "${model}",
+"max_tokens": 2048,
+"messages": [{
+"role": "user",
+"content": "Explain how to implement a binary search tree with self-balancing capabilities."
+}],${stream ? '\n"stream": true,' : ""}
+"extra_body": {
+"anthropic_beta": ["interleaved-thinking-2025-05-14"],
+"thinking": {"type": "enabled", "budget_tokens": 4096}
+}
+}`;
+  const lastBedrockBody = () =>
+    stack.emu.requests[stack.emu.requests.length - 1]?.body as {
+      inferenceConfig?: { maxTokens?: number };
+      additionalModelRequestFields?: Record<string, unknown>;
+    };
+
+  for (const model of [SONNET_45, SONNET_4]) {
+    test(`non-streaming, ${model}`, async () => {
+      const res = await curlChat(body(model, false));
+      const out = await completion(res);
+      expect(out.choices[0]?.message.reasoning_content).toBeTruthy();
+      expect(out.choices[0]?.message.content).toBeTruthy();
+      const sent = lastBedrockBody();
+      expect(sent.inferenceConfig?.maxTokens).toBe(2048);
+      expect(sent.additionalModelRequestFields).toEqual({
+        anthropic_beta: ["interleaved-thinking-2025-05-14"],
+        thinking: { type: "enabled", budget_tokens: 4096 },
+      });
+    });
+
+    test(`streaming, ${model}`, async () => {
+      const res = await curlChat(body(model, true));
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain('"reasoning_content"');
+      expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    });
+  }
+
+  test("without the beta the same budget is a 400 naming max_tokens, before Bedrock", async () => {
+    const before = stack.emu.requests.length;
+    const res = await curlChat(
+      body(SONNET_45, false).replace('"anthropic_beta": ["interleaved-thinking-2025-05-14"],', ""),
+    );
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as { error: { param: string } };
+    expect(err.error.param).toBe("max_tokens");
+    expect(stack.emu.requests.length).toBe(before);
+  });
+
+  test("betas Bedrock does not know are dropped with a warning, not forwarded", async () => {
+    const res = await curlChat(
+      body(SONNET_45, false).replace(
+        '"anthropic_beta": ["interleaved-thinking-2025-05-14"]',
+        '"anthropic_beta": ["interleaved-thinking-2025-05-14", "claude-code-20250219"]',
+      ),
+    );
+    await completion(res);
+    expect(res.headers.get("x-gateway-warnings")).toContain("claude-code-20250219");
+    expect(lastBedrockBody().additionalModelRequestFields?.anthropic_beta).toEqual([
+      "interleaved-thinking-2025-05-14",
+    ]);
+  });
+
+  test("on a model that is not Claude the betas are ignored with a warning", async () => {
+    const res = await curlChat(`{
+"model": "us.amazon.nova-pro-v1:0",
+"messages": [{"role": "user", "content": "hi"}],
+"extra_body": {"anthropic_beta": ["interleaved-thinking-2025-05-14"]}
+}`);
+    await completion(res);
+    expect(res.headers.get("x-gateway-warnings")).toContain("extra_body.anthropic_beta ignored");
+    expect(lastBedrockBody().additionalModelRequestFields?.anthropic_beta).toBeUndefined();
   });
 });
 

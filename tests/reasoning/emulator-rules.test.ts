@@ -1,5 +1,6 @@
 /** The emulator rejects what Bedrock rejects around thinking, cache points and metadata. */
 import { describe, expect, test } from "bun:test";
+import { ANTHROPIC_RULE_MESSAGES } from "../../src/emulator/anthropic-rules";
 import { FEATURE_MESSAGES } from "../../src/emulator/features";
 import { validateConverseRequest } from "../../src/emulator/validate";
 
@@ -50,6 +51,27 @@ describe("emulator: Bedrock's feature rules", () => {
     expect(
       validateConverseRequest(thinking({ type: "enabled", budget_tokens: 1024 })),
     ).toBeUndefined();
+  });
+  test("interleaved thinking lets the budget exceed max_tokens; unknown betas fail the request", () => {
+    const budget = { type: "enabled", budget_tokens: 4096 };
+    const interleaved = {
+      messages: [user],
+      inferenceConfig: { maxTokens: 2048 },
+      additionalModelRequestFields: {
+        thinking: budget,
+        anthropic_beta: ["interleaved-thinking-2025-05-14"],
+      },
+    };
+    expect(validateConverseRequest(interleaved)).toBeUndefined();
+    expect(
+      validateConverseRequest({
+        ...interleaved,
+        additionalModelRequestFields: {
+          thinking: budget,
+          anthropic_beta: ["claude-code-20250219"],
+        },
+      }),
+    ).toBe(ANTHROPIC_RULE_MESSAGES.invalidBeta);
   });
   test("at most four cache points; requestMetadata within Bedrock's limits", () => {
     const cp = { cachePoint: { type: "default" } };

@@ -96,6 +96,26 @@ async function both<T>(fn: (t: Transport) => Promise<T>): Promise<Record<Transpo
 }
 
 describe("non-streaming Converse", () => {
+  /** What a caller can observe of a Converse output ($metadata without the random request id). */
+  async function converseBoth(script?: object, text = "Say hi", maxAttempts = 1) {
+    return both(async (t) => {
+      emu.reset();
+      if (script) emu.enqueue(script);
+      try {
+        const r = await runtimeFor(t, maxAttempts).converse(input(text));
+        const { requestId, ...metadata } = r.$metadata;
+        return {
+          out: { ...r, $metadata: { ...metadata, hasRequestId: typeof requestId === "string" } },
+          requests: emu.requests.length,
+          path: emu.requests.at(-1)?.path,
+          body: emu.requests.at(-1)?.body,
+        };
+      } catch (error) {
+        return { error: shape(error), requests: emu.requests.length };
+      }
+    });
+  }
+
   test("same output through both transports", async () => {
     const out = await both(async (t) => {
       const r = await runtimeFor(t).converse(input("Say hi"));
@@ -103,6 +123,118 @@ describe("non-streaming Converse", () => {
     });
     expect(out.raw).toEqual(out.sdk);
     expect(out.raw.stopReason).toBe("end_turn");
+  });
+
+  test("the whole output, $metadata included, path and body are the SDK's", async () => {
+    const out = await converseBoth();
+    expect(out.raw).toEqual(out.sdk);
+    expect(out.raw.out?.$metadata).toEqual({
+      httpStatusCode: 200,
+      hasRequestId: true,
+      extendedRequestId: undefined,
+      cfId: undefined,
+      attempts: 1,
+      totalRetryDelay: 0,
+    });
+    expect(out.raw.path).toContain("/converse");
+    expect(out.raw.path).not.toContain("converse-stream");
+    expect(out.raw.body).not.toHaveProperty("modelId");
+  });
+
+  test("reasoning (signed and redacted) and tool use: blobs as Uint8Array in both", async () => {
+    const out = await converseBoth({
+      reply: {
+        content: [
+          { reasoningContent: { redactedContent: "cmVkYWN0ZWQ=" } },
+          { reasoningContent: { reasoningText: { text: "hm", signature: "sig" } } },
+          { text: "Hi" },
+          {
+            toolUse: { toolUseId: "tooluse_parity", name: "get_weather", input: { city: "Paris" } },
+          },
+        ],
+      },
+    });
+    expect(out.raw).toEqual(out.sdk);
+    const redacted = out.raw.out?.output?.message?.content?.[0]?.reasoningContent?.redactedContent;
+    expect(redacted).toBeInstanceOf(Uint8Array);
+    expect(new TextDecoder().decode(redacted)).toBe("redacted");
+    expect(out.raw.out?.stopReason).toBe("tool_use");
+  });
+
+  for (const name of ["ValidationException", "ThrottlingException", "ModelErrorException"]) {
+    test(`HTTP ${name}: same name, fault, status, and gateway mapping`, async () => {
+      const out = await converseBoth(undefined, `[emu error=${name}] hi`);
+      expect(out.raw.error?.name).toBe(name);
+      expect(out.raw).toEqual(out.sdk);
+    });
+  }
+
+  test("modeled class and retry-after, as the SDK has them", async () => {
+    const rts = await both(async (t) => {
+      emu.enqueue({ error: { type: "ThrottlingException", headers: { "retry-after": "7" } } });
+      return runtimeFor(t)
+        .converse(input("hi"))
+        .catch((e: unknown) => e);
+    });
+    expect(rts.raw).toBeInstanceOf(ThrottlingException);
+    expect(shape(rts.raw)).toEqual(shape(rts.sdk));
+  });
+
+  test("retries: a 503 is retried maxAttempts times, a 400 not, and a success after a retry says attempts: 2", async () => {
+    const failing = await converseBoth(
+      { error: { type: "ServiceUnavailableException" }, times: 5 },
+      "hi",
+      3,
+    );
+    expect(failing.raw).toEqual(failing.sdk);
+    expect(failing.raw.requests).toBe(3);
+    const rejected = await converseBoth(undefined, "[emu error=ValidationException] hi", 3);
+    expect(rejected.raw).toEqual(rejected.sdk);
+    expect(rejected.raw.requests).toBe(1);
+    const recovered = await converseBoth(
+      { error: { type: "ServiceUnavailableException" }, times: 1 },
+      "hi",
+      3,
+    );
+    expect(recovered.raw.out?.$metadata.attempts).toBe(2);
+    expect(recovered.raw.out?.$metadata.attempts).toBe(recovered.sdk.out?.$metadata.attempts);
+    expect(recovered.raw.requests).toBe(2);
+    expect(recovered.sdk.requests).toBe(2);
+  });
+
+  test("abort: both reject, mapped to the same gateway error", async () => {
+    const out = await both(async (t) => {
+      const controller = new AbortController();
+      const pending = runtimeFor(t).converse(input("[emu first=300] hi"), controller.signal);
+      setTimeout(() => controller.abort(), 20);
+      const error = await pending.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeDefined();
+      return fromBedrockError(error).status;
+    });
+    expect(out.raw).toBe(out.sdk);
+    expect(out.raw).toBe(504);
+  });
+
+  test("bearer token and SigV4 as for streams", async () => {
+    const client = createRuntimeClient({
+      region: "us-east-1",
+      maxAttempts: 1,
+      endpoint: emu.url,
+      credentials: CREDS,
+    });
+    const bearer = new RawBedrockRuntime(client, {
+      endpoint: emu.url,
+      env: { AWS_BEARER_TOKEN_BEDROCK: "bedrock-api-key" },
+    });
+    await bearer.converse(input("hi"));
+    expect(emu.requests.at(-1)?.headers.authorization).toBe("Bearer bedrock-api-key");
+    await runtimeFor("raw").converse(input("hi"));
+    expect(emu.requests.at(-1)?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDPARITY\/\d{8}\/us-east-1\/bedrock\/aws4_request, /,
+    );
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import type {
   BedrockRuntimeClient,
+  ConverseCommandInput,
   ConverseStreamCommandInput,
 } from "@aws-sdk/client-bedrock-runtime";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -14,7 +15,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 type SignableRequest = Parameters<SignatureV4["presign"]>[0];
 
 /** JSON body as the SDK's restJson1 serializer writes it: blobs as base64. */
-function serializeBody(input: ConverseStreamCommandInput): string {
+function serializeBody(input: ConverseStreamCommandInput | ConverseCommandInput): string {
   const { modelId: _modelId, ...rest } = input;
   return JSON.stringify(rest, function (this: Record<string, unknown>, key, value) {
     const raw = this[key];
@@ -41,8 +42,11 @@ export interface RawRuntimeOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Builds signed ConverseStream requests with the SDK client's own resolved config. */
-export class ConverseStreamRequests {
+/** The two runtime operations the raw transport sends: their URL path suffix. */
+export type RawOperation = "converse" | "converse-stream";
+
+/** Builds signed Converse / ConverseStream requests with the SDK client's own resolved config. */
+export class RuntimeRequests {
   private readonly signer: SignatureV4;
   private readonly env: Record<string, string | undefined>;
   private endpoint: Promise<Endpoint> | undefined;
@@ -84,10 +88,13 @@ export class ConverseStreamRequests {
     return this.endpoint;
   }
 
-  async build(input: ConverseStreamCommandInput): Promise<Request> {
+  async build(
+    input: ConverseStreamCommandInput | ConverseCommandInput,
+    operation: RawOperation = "converse-stream",
+  ): Promise<Request> {
     const { url } = await this.resolveEndpoint();
     const basePath = url.pathname.replace(/\/$/, "");
-    const path = `${basePath}/model/${encodeLabel(input.modelId ?? "")}/converse-stream`;
+    const path = `${basePath}/model/${encodeLabel(input.modelId ?? "")}/${operation}`;
     const body = serializeBody(input);
     const headers: Record<string, string> = {
       "content-type": "application/json",

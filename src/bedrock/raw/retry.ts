@@ -16,10 +16,12 @@ export const isV2 = (s: AnyRetryStrategy): s is RetryStrategyV2 => "acquireIniti
 /**
  * Runs `attempt` until it succeeds or the strategy gives up (the error then
  * carries `$metadata.attempts` and `totalRetryDelay`, as the SDK's does).
+ * `attempt` is told which attempt it is (1-based) and the delay so far, for
+ * an output's `$metadata`.
  */
 export async function withRetries<T>(
   strategy: RetryStrategyV2,
-  attempt: () => Promise<T>,
+  attempt: (attempts: number, totalRetryDelay: number) => Promise<T>,
   signal: AbortSignal | undefined,
 ): Promise<T> {
   let token = await strategy.acquireInitialRetryToken("");
@@ -27,7 +29,7 @@ export async function withRetries<T>(
   let totalRetryDelay = 0;
   for (;;) {
     try {
-      const out = await attempt();
+      const out = await attempt(attempts + 1, totalRetryDelay);
       strategy.recordSuccess(token);
       return out;
     } catch (e) {

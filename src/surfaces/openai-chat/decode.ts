@@ -136,6 +136,8 @@ function decodeSettings(req: ChatRequest, conv: Conversation): void {
     "additional_model_request_fields",
   );
   if (fields) b.additionalModelRequestFields = fields;
+  const beta = nativeParam(req, "anthropic_beta");
+  if (beta) b.anthropicBeta = beta;
   const caching = nativeParam(req, "prompt_caching");
   if (caching) b.promptCaching = caching;
 }
