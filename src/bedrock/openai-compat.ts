@@ -8,78 +8,28 @@
  * @module
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { SignedRuntime, type SignedRuntimeOptions } from "./raw/signed";
 
-export interface OpenAiCompatOptions {
-  /** Overrides AWS_ENDPOINT_URL_BEDROCK_RUNTIME; tests use it. */
-  endpoint?: string;
-  env?: Record<string, string | undefined>;
-}
+export type OpenAiCompatOptions = SignedRuntimeOptions;
 
 export class BedrockOpenAiCompat {
-  readonly #signer: SignatureV4;
-  readonly #env: Record<string, string | undefined>;
-  #base: Promise<URL> | undefined;
+  readonly #signed: SignedRuntime;
 
-  constructor(
-    private readonly client: BedrockRuntimeClient,
-    private readonly opts: OpenAiCompatOptions = {},
-  ) {
-    this.#env = opts.env ?? process.env;
-    this.#signer = new SignatureV4({
-      credentials: client.config.credentials,
-      region: client.config.region,
-      service: "bedrock",
-      sha256: client.config.sha256,
-    });
-  }
-
-  /** The endpoint's base URL (…/openai/v1), resolved once. */
-  #baseUrl(): Promise<URL> {
-    this.#base ??= (async () => {
-      const configured =
-        this.opts.endpoint ??
-        (this.#env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true"
-          ? undefined
-          : this.#env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME || this.#env.AWS_ENDPOINT_URL || undefined);
-      const root =
-        configured ?? `https://bedrock-runtime.${await this.client.config.region()}.amazonaws.com`;
-      return new URL(`${root.replace(/\/$/, "")}/openai/v1`);
-    })();
-    return this.#base;
+  constructor(client: BedrockRuntimeClient, opts: OpenAiCompatOptions = {}) {
+    this.#signed = new SignedRuntime(client, opts);
   }
 
   /**
-   * POSTs a JSON body to `path` (`/responses`, `/chat/completions`) and returns
-   * the upstream response as it is (status, body stream).
+   * POSTs a JSON body to `path` (`/responses`, `/chat/completions`) below
+   * `/openai/v1` and returns the upstream response as it is (status, body stream).
    */
   async post(path: string, body: string, signal?: AbortSignal): Promise<Response> {
-    const base = await this.#baseUrl();
-    const url = new URL(`${base.pathname}${path}`, base);
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      host: url.host,
-    };
-    const token = this.#env.AWS_BEARER_TOKEN_BEDROCK;
-    let final: Record<string, string>;
-    if (token) final = { ...headers, authorization: `Bearer ${token}` };
-    else {
-      final = (
-        await this.#signer.sign({
-          method: "POST",
-          protocol: url.protocol,
-          hostname: url.hostname,
-          ...(url.port ? { port: Number(url.port) } : {}),
-          path: url.pathname,
-          query: {},
-          headers,
-          body,
-        })
-      ).headers;
-    }
-    const { host: _host, ...send } = final;
-    return fetch(url, { method: "POST", headers: send, body, ...(signal ? { signal } : {}) });
+    const req = await this.#signed.post(
+      `/openai/v1${path}`,
+      { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body,
+    );
+    return fetch(req, signal ? { signal } : {});
   }
 }
 
