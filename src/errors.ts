@@ -133,6 +133,17 @@ export function upstreamIncompleteError(cause?: unknown): GatewayError {
   });
 }
 
+/** A failure of the state store itself (not the request) → 503, retryable. */
+export function storeUnavailableError(cause?: unknown): GatewayError {
+  if (cause instanceof GatewayError) return cause;
+  return new GatewayError(503, "The state store (database) is unavailable; retry shortly.", {
+    type: "server_error",
+    code: "store_unavailable",
+    headers: { "retry-after": "1" },
+    cause,
+  });
+}
+
 /** Hono throws HTTPException for body limits, bad JSON etc.; give them our shape. */
 function fromHttpException(err: HTTPException): GatewayError {
   const status = err.status;

@@ -156,9 +156,10 @@ export async function startGateway(
   const opened = overrides.store ?? openStore(config);
   const store = opened instanceof Promise ? await opened : opened;
   const deps = buildDeps(config, store, overrides);
+  // Not awaited: the server listens at once (health checks), the Responses route waits for it.
   deps.responsesSecret =
     config.responsesSecret ??
-    (await store.sharedSecret("responses-seal", randomBytes(32).toString("base64url")));
+    store.sharedSecret("responses-seal", randomBytes(32).toString("base64url"));
   if (config.adminApiKey) {
     // Keys and budget totals are in memory before the first request.
     deps.access = await Access.open({

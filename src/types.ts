@@ -48,9 +48,10 @@ export interface AppDeps {
   /**
    * Seals the Responses API's `reasoning.encrypted_content`: RESPONSES_SECRET, else
    * one generated once and kept in the store (shared by every process on it, kept
-   * across restarts). Absent (in-process tests): random per app.
+   * across restarts), read while the server already listens. Absent (in-process
+   * tests): random per app.
    */
-  responsesSecret?: string;
+  responsesSecret?: string | Promise<string>;
 }
 
 export interface AppEnv {

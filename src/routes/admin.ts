@@ -12,7 +12,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { GatewayError, InvalidRequestError } from "../errors";
+import { GatewayError, InvalidRequestError, storeUnavailableError } from "../errors";
 import { methodNotAllowed } from "../http/method-not-allowed";
 import { adminAuth } from "../middleware/auth";
 import type { Access } from "../state/access";
@@ -155,13 +155,7 @@ export function usageQueryOf(params: Record<string, string | undefined>): UsageQ
 
 /** A failure of the store itself (not our own validation) → 503, retryable. */
 function storeUnavailable(err: unknown): never {
-  if (err instanceof GatewayError) throw err;
-  throw new GatewayError(503, "The state store (database) is unavailable; retry shortly.", {
-    type: "server_error",
-    code: "store_unavailable",
-    headers: { "retry-after": "1" },
-    cause: err,
-  });
+  throw storeUnavailableError(err);
 }
 
 export function adminRoute(adminKey: string, access: Access): Hono {

@@ -11,7 +11,7 @@
  */
 import { Hono } from "hono";
 import type { ConverseRunner } from "../../converse/run";
-import { GatewayError, InvalidRequestError } from "../../errors";
+import { GatewayError, InvalidRequestError, storeUnavailableError } from "../../errors";
 import { headerSafe } from "../../headers";
 import { methodNotAllowed } from "../../http/method-not-allowed";
 import { namedFrame, SSE_HEADERS, type SseFraming, toSseStream } from "../../http/sse";
@@ -58,12 +58,12 @@ function notFound(id: string): GatewayError {
   });
 }
 
-export function responsesRoute(
-  deps: AppDeps,
-  runner: ConverseRunner,
-  sealer = new ReasoningSealer(deps.responsesSecret),
-): Hono<AppEnv> {
+export function responsesRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppEnv> {
   const { config } = deps;
+  // The secret may still be on its way from the store at startup; a failure to read it
+  // is a 503 per request (and not an unhandled rejection meanwhile).
+  const sealerReady = Promise.resolve(deps.responsesSecret).then((s) => new ReasoningSealer(s));
+  sealerReady.catch(() => {});
   const store = deps.store.responses;
   const app = new Hono<AppEnv>();
   /** A stored response, if it exists and the caller's key created it (else: not found). */
@@ -101,6 +101,9 @@ export function responsesRoute(
       }
       history = prev.conversation as Replay;
     }
+    const sealer = await sealerReady.catch((err: unknown) => {
+      throw storeUnavailableError(err);
+    });
     const decoded = decodeResponsesRequest(req, { sealer, ...(history ? { history } : {}) });
     const obs = c.var.obs;
     const model = runner.resolveModel(req.model ?? undefined, obs);
