@@ -24,24 +24,35 @@ const BATCHED = process.argv.includes("--batched");
 
 async function load(root: string) {
   const { eventFrame } = await import(resolve(root, "src/emulator/eventstream.ts"));
-  const { decodeBatches, withFirst } = await import(resolve(root, "src/bedrock/raw/event-stream.ts"));
+  const { decodeBatches, withFirst } = await import(
+    resolve(root, "src/bedrock/raw/event-stream.ts")
+  );
   const { encodeBatches } = await import(resolve(root, "src/converse/events.ts"));
   const { toSseStream } = await import(resolve(root, "src/http/sse.ts"));
-  const { ChatChunkEncoder } = await import(resolve(root, "src/surfaces/openai-chat/encode-stream.ts"));
+  const { ChatChunkEncoder } = await import(
+    resolve(root, "src/surfaces/openai-chat/encode-stream.ts")
+  );
   const { CHAT_FRAMING } = await import(resolve(root, "src/surfaces/openai-chat/route.ts"));
 
   const body = (n: number): Uint8Array[] => {
     const frames: Uint8Array[] = [eventFrame("messageStart", { role: "assistant" }, 0)];
     for (let i = 0; i < n; i++)
       frames.push(
-        eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: `word${i} ` } }, i + 1),
+        eventFrame(
+          "contentBlockDelta",
+          { contentBlockIndex: 0, delta: { text: `word${i} ` } },
+          i + 1,
+        ),
       );
     frames.push(eventFrame("contentBlockStop", { contentBlockIndex: 0 }, n + 1));
     frames.push(eventFrame("messageStop", { stopReason: "end_turn" }, n + 2));
     frames.push(
       eventFrame(
         "metadata",
-        { usage: { inputTokens: 1, outputTokens: n, totalTokens: n + 1 }, metrics: { latencyMs: 1 } },
+        {
+          usage: { inputTokens: 1, outputTokens: n, totalTokens: n + 1 },
+          metrics: { latencyMs: 1 },
+        },
         n + 3,
       ),
     );
@@ -81,7 +92,7 @@ async function load(root: string) {
       shutdown,
       onEnd: () => {},
     });
-    const r = new Response(stream).body!.getReader();
+    const r = (new Response(stream).body as ReadableStream<Uint8Array>).getReader();
     for (;;) {
       const x = await r.read();
       if (x.done) break;
@@ -118,7 +129,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const med = (l: number[]) => [...l].sort((a, b) => a - b)[Math.floor(l.length / 2)] ?? 0;
 console.log(`reads: ${BATCHED ? "16 KiB (batched)" : "one frame per read (paced)"}`);
-console.log("| target | µs/stream, 20 deltas (per round) | µs/stream, 200 deltas | µs/event | fixed µs/stream |");
+console.log(
+  "| target | µs/stream, 20 deltas (per round) | µs/stream, 200 deltas | µs/event | fixed µs/stream |",
+);
 console.log("|---|---|---|---|---|");
 for (const [name, r] of res) {
   const perEvent = (med(r.large) - med(r.small)) / 180;
