@@ -190,9 +190,15 @@ class SseWriter<T> {
 
   /** Asks the source for its next batch (or fails at once after a shutdown). */
   #next(): void {
-    if (this.#closed || this.#cancelled) return this.#finish();
+    if (this.#closed || this.#cancelled) {
+      this.#finish();
+      return;
+    }
     this.#watchShutdown();
-    if (this.#interrupted) return this.#fail(shuttingDownError());
+    if (this.#interrupted) {
+      this.#fail(shuttingDownError());
+      return;
+    }
     this.#armTimer();
     this.#waiting = true;
     let pending: Promise<IteratorResult<readonly T[]>>;
@@ -200,7 +206,8 @@ class SseWriter<T> {
       pending = this.#source.next();
     } catch (err) {
       this.#waiting = false;
-      return this.#fail(err);
+      this.#fail(err);
+      return;
     }
     pending.then(this.#onResult, this.#onError);
   }
@@ -222,7 +229,8 @@ class SseWriter<T> {
         this.#write(this.#frames(result.value));
       }
     } catch (err) {
-      return this.#fail(err);
+      this.#fail(err);
+      return;
     }
     this.#flushThen();
   };
@@ -255,7 +263,10 @@ class SseWriter<T> {
    * the pull-based stream had), then the next batch or the end.
    */
   #flushThen(): void {
-    if (this.#cancelled) return this.#finish();
+    if (this.#cancelled) {
+      this.#finish();
+      return;
+    }
     this.#direct?.flush();
     const full = this.#full;
     if (full) {
@@ -267,7 +278,8 @@ class SseWriter<T> {
   readonly #resume = (): void => {
     if (this.#closed && !this.#cancelled) {
       this.#direct?.close();
-      return this.#finish();
+      this.#finish();
+      return;
     }
     this.#next();
   };
@@ -318,13 +330,17 @@ class SseWriter<T> {
     if (Date.now() - activity >= idleTimeoutMs) {
       this.#waiting = false;
       this.#opts.abort();
-      return this.#fail(
+      this.#fail(
         new GatewayError(504, "Bedrock stopped sending data; the stream timed out.", {
           code: "stream_idle_timeout",
         }),
       );
+      return;
     }
-    if (quiet < keepaliveMs) return this.#armTimer();
+    if (quiet < keepaliveMs) {
+      this.#armTimer();
+      return;
+    }
     this.#quietSince = Date.now();
     // Written from here: the batch asked for stays outstanding. A full socket is
     // waited for after the next batch's write (#flushThen), as before.
