@@ -8,7 +8,7 @@
  *
  *   bun run bench/stream-event-micro.ts [--against=DIR] [--runs=N] [--rounds=N] [--batched]
  *
- * `--against=DIR` loads another checkout's modules in the same process, rounds
+ * `--against=DIR[,DIR…]` loads other checkouts' modules in the same process, rounds
  * interleaved (same-run comparison). `--batched` hands over 16 KiB reads
  * (many frames per read) instead of one frame per read.
  */
@@ -104,8 +104,8 @@ async function load(root: string) {
 
 type Target = Awaited<ReturnType<typeof load>> & { name: string };
 const targets: Target[] = [{ name: "this", ...(await load(resolve(import.meta.dir, ".."))) }];
-const against = flag("against");
-if (against) targets.push({ name: `against ${against}`, ...(await load(resolve(against))) });
+for (const dir of flag("against")?.split(",") ?? [])
+  targets.push({ name: `against ${dir}`, ...(await load(resolve(dir))) });
 
 async function cpu(fn: () => Promise<void>, n: number): Promise<number> {
   const t0 = process.cpuUsage();
