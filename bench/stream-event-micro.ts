@@ -6,7 +6,7 @@
  * Cost per event = (CPU for 200 deltas − CPU for 20) / 180; per-stream fixed
  * cost = the 20-delta figure minus 24 × that.
  *
- *   bun run bench/stream-event-micro.ts [--against=DIR] [--runs=N] [--rounds=N] [--batched]
+ *   bun run bench/stream-event-micro.ts [--against=DIR] [--runs=N] [--large-runs=N] [--rounds=N] [--batched]
  *
  * `--against=DIR[,DIR…]` loads other checkouts' modules in the same process, rounds
  * interleaved (same-run comparison). `--batched` hands over 16 KiB reads
@@ -19,6 +19,8 @@ function flag(name: string): string | undefined {
   return hit?.slice(name.length + 3);
 }
 const RUNS = Number(flag("runs") ?? 1500);
+/** 200-delta streams per round (default RUNS / 5). */
+const LARGE_RUNS = Number(flag("large-runs") ?? Math.ceil(RUNS / 5));
 const ROUNDS = Number(flag("rounds") ?? 5);
 const BATCHED = process.argv.includes("--batched");
 
@@ -123,7 +125,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const t of order) {
     const r = res.get(t.name) ?? { small: [], large: [] };
     r.small.push(await cpu(() => t.one(t.small), RUNS));
-    r.large.push(await cpu(() => t.one(t.large), Math.ceil(RUNS / 5)));
+    r.large.push(await cpu(() => t.one(t.large), LARGE_RUNS));
     res.set(t.name, r);
   }
 }
