@@ -7,7 +7,11 @@
  * thread, not wall time), but it leaves out Bun's HTTP server and the
  * transport.
  *
- *   bun run bench/inprocess.ts [--against=DIR] [--requests=N] [--rounds=N] [--modes=stream20,nonstream]
+ *   bun run bench/inprocess.ts [--against=DIR] [--requests=N] [--rounds=N]
+ *     [--modes=stream20,nonstream,responses-stream20,responses-nonstream]
+ *
+ * The `responses-*` modes ask /v1/responses for the same work as chat (store:
+ * false, as Codex sends): the Responses surface's cost against chat's.
  *
  * `--against=DIR` also runs another checkout of the gateway (e.g.
  * `git archive <commit> | tar -x -C DIR`, with node_modules linked) in the
@@ -81,7 +85,7 @@ const fakeRuntime = {
 
 interface Target {
   name: string;
-  request: (body: unknown) => Promise<Response>;
+  request: (path: string, body: unknown) => Promise<Response>;
 }
 
 async function load(root: string, name: string): Promise<Target> {
@@ -90,6 +94,9 @@ async function load(root: string, name: string): Promise<Target> {
   const { silentLogger } = await import(resolve(root, "src/log.ts"));
   const { ModelCatalog } = await import(resolve(root, "src/models/catalog.ts"));
   const { StaticModelResolver } = await import(resolve(root, "src/models/resolver.ts"));
+  // The state store, where the checkout has one (stored responses, keys): SQLite in memory.
+  const state = await import(resolve(root, "src/state/sqlite.ts")).catch(() => undefined);
+  const store = state ? new state.SqliteStore(":memory:") : undefined;
   const config = loadConfig({ LOG_LEVEL: "error", DEFAULT_MODEL: MODEL });
   const catalog = new ModelCatalog({
     control: { listFoundationModels: async () => [], listInferenceProfiles: async () => [] },
@@ -107,11 +114,12 @@ async function load(root: string, name: string): Promise<Target> {
       defaultEmbeddingModel: config.defaultEmbeddingModel,
       aliases: {},
     }),
+    ...(store ? { store } : {}),
   });
   return {
     name,
-    request: (body) =>
-      app.request("/v1/chat/completions", {
+    request: (path, body) =>
+      app.request(path, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -119,29 +127,53 @@ async function load(root: string, name: string): Promise<Target> {
   };
 }
 
-const BODIES = {
+const BODIES: Record<string, { path: string; body: unknown }> = {
   stream20: {
-    model: MODEL,
-    stream: true,
-    messages: [
-      { role: "system", content: "You are brief." },
-      { role: "user", content: "Say twenty words." },
-    ],
+    path: "/v1/chat/completions",
+    body: {
+      model: MODEL,
+      stream: true,
+      messages: [
+        { role: "system", content: "You are brief." },
+        { role: "user", content: "Say twenty words." },
+      ],
+    },
   },
   nonstream: {
-    model: MODEL,
-    messages: [
-      { role: "system", content: "You are brief." },
-      { role: "user", content: "Say hello." },
-    ],
+    path: "/v1/chat/completions",
+    body: {
+      model: MODEL,
+      messages: [
+        { role: "system", content: "You are brief." },
+        { role: "user", content: "Say hello." },
+      ],
+    },
+  },
+  "responses-stream20": {
+    path: "/v1/responses",
+    body: {
+      model: MODEL,
+      stream: true,
+      store: false,
+      instructions: "You are brief.",
+      input: "Say twenty words.",
+    },
+  },
+  "responses-nonstream": {
+    path: "/v1/responses",
+    body: { model: MODEL, store: false, instructions: "You are brief.", input: "Say hello." },
   },
 };
 
 /** CPU µs per request of `n` sequential requests. */
-async function measure(t: Target, body: unknown, n: number): Promise<number> {
+async function measure(
+  t: Target,
+  { path, body }: { path: string; body: unknown },
+  n: number,
+): Promise<number> {
   const before = process.cpuUsage();
   for (let i = 0; i < n; i++) {
-    const res = await t.request(body);
+    const res = await t.request(path, body);
     await res.text();
   }
   const used = process.cpuUsage(before);

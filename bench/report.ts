@@ -7,7 +7,7 @@
  */
 import { cpus, release, totalmem } from "node:os";
 import type { LoadResult } from "./load";
-import type { Mode } from "./targets";
+import { chatFrames, chunksOf, type Mode, responsesEvents } from "./targets";
 
 export interface Cell {
   /** "floor", "gateway:raw", "gateway:sdk", "portkey". */
@@ -56,6 +56,21 @@ function ratioLines(row: Cell[]): string[] {
     if (portkey && c !== portkey) {
       parts.push(`${f(c.load.rps / portkey.load.rps, 2)}× Portkey req/s`);
       parts.push(`${f(c.cpuMsPerReq / portkey.cpuMsPerReq, 2)}× Portkey CPU/req`);
+    }
+    // The Responses surface against the chat surface of the same gateway process.
+    const chat = c.target.startsWith("responses:")
+      ? row.find((x) => x.target === `gateway:${c.target.slice("responses:".length)}`)
+      : undefined;
+    if (chat) {
+      parts.push(`${f(c.cpuMsPerReq / chat.cpuMsPerReq, 2)}× chat CPU/req`);
+      if (c.mode !== "nonstream") {
+        const n = chunksOf(c.mode);
+        const perEvent = c.cpuMsPerReq / responsesEvents(n);
+        const chatPerEvent = chat.cpuMsPerReq / chatFrames(n);
+        parts.push(
+          `CPU/event ${f(perEvent * 1000, 1)} µs vs chat ${f(chatPerEvent * 1000, 1)} µs (${f(perEvent / chatPerEvent, 2)}×; ${responsesEvents(n)} events vs ${chatFrames(n)} frames)`,
+        );
+      }
     }
     out.push(parts.join(", "));
   }

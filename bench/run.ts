@@ -21,9 +21,10 @@
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT); `raw@DIR`
  *                            runs another checkout (git archive + node_modules link) for a
  *                            same-run before/after
- *   --surfaces=chat,anthropic  gateway APIs to drive: /v1/chat/completions (Converse) and
- *                            /v1/messages (Claude natively, InvokeModel); anthropic runs on the
- *                            first transport only (InvokeModel has one transport)
+ *   --surfaces=chat,anthropic,responses  gateway APIs to drive: /v1/chat/completions (Converse),
+ *                            /v1/messages (Claude natively, InvokeModel; first transport only, as
+ *                            InvokeModel has one transport) and /v1/responses (Converse, the same
+ *                            work as chat with store: false; compared with chat per request and per event)
  *   --portkey=DIR            also run Portkey's gateway from DIR (npm install --prefix DIR @portkey-ai/gateway@1.15.2)
  *   --no-passthrough         skip the do-nothing Bun proxy (bench/passthrough.ts), a second floor
  *   --out=FILE               results file (default bench/results.md; --out= to skip)
@@ -50,7 +51,15 @@ import {
 } from "./procs";
 import { type Cell, machineDescription, renderConsole, renderMarkdown } from "./report";
 import { runScaleCell, type ScaleCell, scaleSummary, scaleTable } from "./scale";
-import { anthropicSpec, floorSpec, gatewaySpec, MODES, type Mode, portkeySpec } from "./targets";
+import {
+  anthropicSpec,
+  floorSpec,
+  gatewaySpec,
+  MODES,
+  type Mode,
+  portkeySpec,
+  responsesSpec,
+} from "./targets";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -72,7 +81,7 @@ const modes = (
 ) as Mode[];
 const concurrencies = (flag("concurrency") ?? (smoke ? "32" : "1,32,256")).split(",").map(Number);
 const transports = (flag("transports") ?? (smoke ? "raw" : "raw,sdk")).split(",");
-const surfaces = (flag("surfaces") ?? "chat,anthropic").split(",");
+const surfaces = (flag("surfaces") ?? "chat,anthropic,responses").split(",");
 const portkeyDir = flag("portkey");
 const withPassthrough = flag("no-passthrough") === undefined && !smoke;
 const out = flag("out") ?? (smoke ? "" : scaleOnly ? "bench/scale-results.md" : "bench/results.md");
@@ -220,6 +229,11 @@ async function main(): Promise<void> {
         for (const [t, gw] of gateways) {
           if (surfaces.includes("chat"))
             row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
+          if (surfaces.includes("responses")) {
+            row.push(
+              await measure(`responses:${t}`, gw, emu, responsesSpec(gw.url, mode), mode, c),
+            );
+          }
         }
         const first = gateways.values().next().value;
         if (first && surfaces.includes("anthropic")) {

@@ -107,6 +107,37 @@ export function portkeySpec(portkeyUrl: string, emulatorUrl: string, mode: Mode)
   };
 }
 
+/** SSE frames of a chat stream of n text deltas: role chunk, n deltas, finish chunk, [DONE]. */
+export function chatFrames(n: number): number {
+  return n + 3;
+}
+
+/**
+ * Events of a Responses stream of n text deltas: created, in_progress,
+ * output_item.added, content_part.added, n deltas, output_text.done,
+ * content_part.done, output_item.done, completed.
+ */
+export function responsesEvents(n: number): number {
+  return n + 8;
+}
+
+/** Our gateway's Responses endpoint, the same work (store: false, as Codex sends). */
+export function responsesSpec(gatewayUrl: string, mode: Mode): LoadSpec {
+  return {
+    url: `${gatewayUrl}/v1/responses`,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: BENCH_MODEL,
+      input: prompt(mode),
+      max_output_tokens: 1024,
+      stream: isStream(mode),
+      store: false,
+    }),
+    // The tail is the end of response.completed's Response object: only it has completed_at set.
+    check: isStream(mode) ? (s, tail) => ok(s) && /"completed_at":\d+\}\}\s*$/.test(tail) : ok,
+  };
+}
+
 /**
  * Our gateway's Anthropic endpoint: the same model and prompt, natively through
  * InvokeModelWithResponseStream (N deltas + 5 events per stream instead of N + 4).

@@ -28,6 +28,7 @@ import { anthropicRoute } from "./surfaces/anthropic/route";
 import { chatRoute } from "./surfaces/openai-chat/route";
 import { embeddingsRoute } from "./surfaces/openai-embeddings/route";
 import { openAIErrorBody } from "./surfaces/openai-errors";
+import { responsesRoute } from "./surfaces/openai-responses/route";
 import type { AppDeps, AppEnv } from "./types";
 
 /**
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.route("/", anthropicRoute(deps, runner));
   api.route("/", modelsRoute(deps));
   api.route("/", embeddingsRoute(deps));
+  api.route("/", responsesRoute(deps, runner));
 
   app.route("/v1", api);
   app.route("/api/v1", api);

@@ -99,6 +99,9 @@ const schema = z.object({
   IMAGE_FETCH_ALLOW_PRIVATE: bool(false),
   IMAGE_FETCH_ALLOW_HOSTS: csv,
   EMBEDDING_CONCURRENCY: int(8, 1, 256),
+  RESPONSES_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  RESPONSES_STORE_TTL_SECONDS: int(30 * 86_400, 0, 10 * 365 * 86_400),
+  BEDROCK_OPENAI_MODELS: z.string().default("openai.gpt-5*"),
   // State (src/state/): SQLite under DATA_DIR unless DATABASE_URL names a PostgreSQL database.
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z
@@ -184,6 +187,18 @@ export interface Config {
   imageFetchAllowHosts: string[];
   /** Bedrock InvokeModel calls one embeddings request runs at once. */
   embeddingConcurrency: number;
+  /**
+   * Secret that seals the Responses API's `reasoning.encrypted_content`. Every
+   * replica of a fleet must share it; undefined = a random one per process.
+   */
+  responsesSecret?: string;
+  /** How long stored responses are kept; 0 = until deleted. */
+  responsesStoreTtlSeconds: number;
+  /**
+   * Model ids (`*` wildcards) served only by Bedrock's OpenAI-compatible
+   * endpoint (`/openai/v1`); /v1/responses and /v1/chat/completions pass them through.
+   */
+  bedrockOpenAiModels: string[];
   /** Directory of the SQLite store (created if missing); unused with databaseUrl. */
   dataDir: string;
   /** PostgreSQL URL: keys, usage and stored responses live there instead of SQLite. */
@@ -267,6 +282,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
     imageFetchAllowHosts: e.IMAGE_FETCH_ALLOW_HOSTS.map((h) => h.toLowerCase()),
     embeddingConcurrency: e.EMBEDDING_CONCURRENCY,
+    ...(e.RESPONSES_SECRET ? { responsesSecret: e.RESPONSES_SECRET } : {}),
+    responsesStoreTtlSeconds: e.RESPONSES_STORE_TTL_SECONDS,
+    bedrockOpenAiModels: e.BEDROCK_OPENAI_MODELS.split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
     dataDir: e.DATA_DIR,
     ...(e.DATABASE_URL ? { databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD) } : {}),
     databasePoolSize: e.DATABASE_POOL_SIZE,

@@ -7,6 +7,7 @@ import type { Server } from "bun";
 import { createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { SignedNativeInvoker } from "./bedrock/native-invoke";
+import { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import { RawBedrockRuntime } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
 import { countingInvoker, countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
@@ -128,6 +129,10 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
         ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
       }),
       upstream,
+    ),
+    openaiCompat: new BedrockOpenAiCompat(
+      runtimeClient,
+      overrides.endpoint ? { endpoint: overrides.endpoint } : {},
     ),
     models,
     catalog,

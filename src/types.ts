@@ -7,6 +7,7 @@
  */
 import type { Server } from "bun";
 import type { NativeInvoker } from "./bedrock/native-invoke";
+import type { BedrockOpenAiCompat } from "./bedrock/openai-compat";
 import type { BedrockRuntime } from "./bedrock/runtime";
 import type { Config } from "./config";
 import type { Lifecycle } from "./lifecycle";
@@ -38,6 +39,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Cap on API requests in flight; from config.maxConcurrentRequests when absent. */
   limiter?: ConcurrencyLimiter;
+  /** Bedrock's OpenAI-compatible endpoint, for models served only there (BEDROCK_OPENAI_MODELS). */
+  openaiCompat?: BedrockOpenAiCompat;
   /** Persistent state (src/state/): keys, usage, and `store.responses` for the Responses API. */
   store: Store;
   /** Virtual keys, limits and usage; present when ADMIN_API_KEY is set. */

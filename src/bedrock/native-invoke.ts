@@ -12,13 +12,11 @@
  * @module
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { decodeFrame, readUint32 } from "./frame-decoder";
 import { frameError, httpError } from "./raw/errors";
 import { concat } from "./raw/event-stream";
 import { encodeLabel } from "./raw/request";
-
-type SignableRequest = Parameters<SignatureV4["presign"]>[0];
+import { SignedRuntime, type SignedRuntimeOptions } from "./raw/signed";
 
 export interface NativeInvokeOptions {
   stream: boolean;
@@ -45,10 +43,7 @@ export interface NativeInvoker {
   ): Promise<number>;
 }
 
-export interface SignedNativeInvokerOptions {
-  /** Explicit endpoint (tests); otherwise AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL or the SDK's rules. */
-  endpoint?: string;
-  env?: Record<string, string | undefined>;
+export interface SignedNativeInvokerOptions extends SignedRuntimeOptions {
   /** Attempts per call (AWS_MAX_ATTEMPTS). */
   maxAttempts: number;
 }
@@ -57,80 +52,31 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
 /** {@link NativeInvoker} with SigV4 (or AWS_BEARER_TOKEN_BEDROCK) over fetch. */
 export class SignedNativeInvoker implements NativeInvoker {
-  private readonly signer: SignatureV4;
-  private readonly env: Record<string, string | undefined>;
-  private endpoint: Promise<URL> | undefined;
+  private readonly signed: SignedRuntime;
 
   constructor(
-    private readonly client: BedrockRuntimeClient,
+    client: BedrockRuntimeClient,
     private readonly opts: SignedNativeInvokerOptions,
   ) {
-    this.env = opts.env ?? process.env;
-    this.signer = new SignatureV4({
-      credentials: client.config.credentials,
-      region: client.config.region,
-      service: "bedrock",
-      sha256: client.config.sha256,
-    });
+    this.signed = new SignedRuntime(client, opts);
   }
 
-  private resolveEndpoint(): Promise<URL> {
-    this.endpoint ??= (async () => {
-      const ignoreEnv = this.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true";
-      const configured =
-        this.opts.endpoint ??
-        (ignoreEnv
-          ? undefined
-          : this.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME || this.env.AWS_ENDPOINT_URL || undefined);
-      if (configured) return new URL(configured);
-      const resolved = this.client.config.endpointProvider({
-        Region: await this.client.config.region(),
-        UseFIPS: await this.client.config.useFipsEndpoint(),
-        UseDualStack: await this.client.config.useDualstackEndpoint(),
-      });
-      return new URL(resolved.url.href);
-    })();
-    return this.endpoint;
-  }
-
-  private async request(
+  private request(
     modelId: string,
     body: string,
     op: "invoke" | "invoke-with-response-stream" | "count-tokens",
   ): Promise<Request> {
-    const url = await this.resolveEndpoint();
     const stream = op === "invoke-with-response-stream";
-    const path = `${url.pathname.replace(/\/$/, "")}/model/${encodeLabel(modelId)}/${op}`;
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: stream ? "application/vnd.amazon.eventstream" : "application/json",
-      ...(stream ? { "x-amzn-bedrock-accept": "application/json" } : {}),
-      host: url.host,
-      "user-agent": "bedrock-gateway native-invoke",
-    };
-    const token = this.env.AWS_BEARER_TOKEN_BEDROCK;
-    let signed: Record<string, string>;
-    if (token) {
-      signed = { ...headers, authorization: `Bearer ${token}` };
-    } else {
-      const toSign: SignableRequest = {
-        method: "POST",
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(url.port ? { port: Number(url.port) } : {}),
-        path,
-        query: {},
-        headers,
-        body,
-      };
-      signed = (await this.signer.sign(toSign)).headers;
-    }
-    const { host: _host, ...send } = signed;
-    return new Request(`${url.protocol}//${url.host}${path}`, {
-      method: "POST",
-      headers: send,
+    return this.signed.post(
+      `/model/${encodeLabel(modelId)}/${op}`,
+      {
+        "content-type": "application/json",
+        accept: stream ? "application/vnd.amazon.eventstream" : "application/json",
+        ...(stream ? { "x-amzn-bedrock-accept": "application/json" } : {}),
+        "user-agent": "bedrock-gateway native-invoke",
+      },
       body,
-    });
+    );
   }
 
   async invoke(modelId: string, body: string, opts: NativeInvokeOptions): Promise<Response> {

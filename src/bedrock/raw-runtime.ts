@@ -40,12 +40,13 @@ import type {
 import { converseOutput } from "./raw/converse-output";
 import { httpError } from "./raw/errors";
 import { decodeBatches, withFirst } from "./raw/event-stream";
-import { type RawRuntimeOptions, RuntimeRequests } from "./raw/request";
+import { RuntimeRequests } from "./raw/request";
 import { isV2, withRetries } from "./raw/retry";
+import type { SignedRuntimeOptions as RawRuntimeOptions } from "./raw/signed";
 import type { BedrockRuntime, ConverseStreamResult } from "./runtime";
 import { SdkBedrockRuntime } from "./runtime";
 
-export type { RawRuntimeOptions } from "./raw/request";
+export type { SignedRuntimeOptions as RawRuntimeOptions } from "./raw/signed";
 
 /**
  * {@link BedrockRuntime} with Converse and ConverseStream over signed `fetch`

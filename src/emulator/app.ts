@@ -13,6 +13,7 @@ import {
 } from "./control-plane";
 import { controlRoutes } from "./control-routes";
 import { BedrockError, errorResponse } from "./errors";
+import { handleOpenAIChatCompletions, handleOpenAIResponses } from "./openai-compat";
 import { handleConverse, handleCountTokens, handleInvoke, handleInvokeStream } from "./runtime";
 import type { EmulatorState } from "./state";
 import type { Operation } from "./types";
@@ -55,6 +56,10 @@ export function createApp(state: EmulatorState): Hono<AppEnv> {
     awsRoute(state, "InvokeModelWithResponseStream", handleInvokeStream),
   );
   app.post("/model/:modelId/count-tokens", awsRoute(state, "CountTokens", handleCountTokens));
+
+  // Bedrock's OpenAI-compatible endpoint (OpenAI-shaped errors, see openai-compat.ts).
+  app.post("/openai/v1/responses", (c) => handleOpenAIResponses(c, state));
+  app.post("/openai/v1/chat/completions", (c) => handleOpenAIChatCompletions(c, state));
 
   app.get(
     "/foundation-models",

@@ -15,7 +15,10 @@ export type Operation =
   | "ListFoundationModels"
   | "GetFoundationModel"
   | "ListInferenceProfiles"
-  | "GetInferenceProfile";
+  | "GetInferenceProfile"
+  /** Bedrock's OpenAI-compatible endpoint (`/openai/v1/…`); scripts must name these. */
+  | "OpenAIResponses"
+  | "OpenAIChatCompletions";
 
 /** The operations a script matches when it names none (CountTokens and control plane excluded). */
 export const DEFAULT_SCRIPT_OPERATIONS: readonly Operation[] = [

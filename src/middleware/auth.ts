@@ -98,7 +98,10 @@ export function gatewayAuth(
             key: entry.record,
             models: entry.matcher,
           };
-          if (c.var.obs) c.var.obs.principal = principal;
+          if (c.var.obs) {
+            c.var.obs.principal = principal;
+            c.var.obs.requestBytes = Number(c.req.header("content-length") ?? 0) || 0;
+          }
           limitHeaders = await access.admit(entry);
         }
       } catch (err) {

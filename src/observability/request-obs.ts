@@ -36,6 +36,10 @@ export class RequestObs {
    * reported tokens or a Bedrock exception.
    */
   upstreamCalled = false;
+  /** Characters of text, tool input and reasoning streamed so far (an estimate when a stream ends without usage). */
+  streamedChars = 0;
+  /** The request body's size (content-length), for the same estimate. */
+  requestBytes = 0;
   /** Milliseconds from arrival to the first content delta of a stream. */
   ttftMs: number | undefined;
   bedrockRequestId: string | undefined;
@@ -107,8 +111,13 @@ export class RequestObs {
    * final metadata event. Synchronous, for the fused stream loop (encodeBatches).
    */
   readonly tapEvent = (ev: ConverseStreamOutput): void => {
-    if (ev.contentBlockDelta && this.ttftMs === undefined) {
-      this.ttftMs = performance.now() - this.startedAt;
+    const d = ev.contentBlockDelta?.delta;
+    if (d) {
+      if (this.ttftMs === undefined) this.ttftMs = performance.now() - this.startedAt;
+      this.streamedChars +=
+        (d.text?.length ?? 0) +
+        (d.toolUse?.input?.length ?? 0) +
+        (d.reasoningContent?.text?.length ?? 0);
     } else if (ev.contentBlockStart?.start?.toolUse && this.ttftMs === undefined) {
       this.ttftMs = performance.now() - this.startedAt;
     } else if (ev.metadata) {

@@ -164,18 +164,26 @@ export class Access {
     if (!sent) return;
     const read = obs.cacheReadTokens ?? 0;
     const write = obs.cacheWriteTokens ?? 0;
+    let tokensIn = obs.tokensIn;
+    let tokensOut = obs.tokensOut;
+    // A stream cut short (client gone, mid-stream error) never got Bedrock's usage, yet Bedrock
+    // bills what it did: estimate (4 characters a token) so cancelling cannot dodge a budget.
+    if (obs.streaming && obs.bedrockRequestId !== undefined && tokensIn === undefined) {
+      tokensIn = Math.ceil(obs.requestBytes / 4);
+      tokensOut = Math.ceil(obs.streamedChars / 4);
+    }
     const record: UsageRecord = {
       ts: Date.now(),
       keyId: p.keyId,
       model: obs.model,
       error: error !== undefined,
-      inputTokens: Math.max(0, (obs.tokensIn ?? 0) - read - write),
-      outputTokens: obs.tokensOut ?? 0,
+      inputTokens: Math.max(0, (tokensIn ?? 0) - read - write),
+      outputTokens: tokensOut ?? 0,
       cacheReadTokens: read,
       cacheWriteTokens: write,
     };
     this.usage.record(record);
-    const tokens = (obs.tokensIn ?? 0) + (obs.tokensOut ?? 0);
+    const tokens = (tokensIn ?? 0) + (tokensOut ?? 0);
     if (p.key) {
       this.budgets.add(p.key.id, tokens);
       this.limiter.charge(limitSpec(p.key), tokens);

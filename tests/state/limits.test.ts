@@ -99,3 +99,24 @@ describe("allow-lists", () => {
     expect(m.allows(undefined, "x", "fast")).toBe(true);
   });
 });
+
+describe("per-key metrics", () => {
+  test('the first MAX_KEY_SERIES keys get their own series, later ones share key_id="other"', async () => {
+    const { GatewayMetrics, MAX_KEY_SERIES } = await import("../../src/observability/metrics");
+    const m = new GatewayMetrics();
+    const u = {
+      error: false,
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+    for (let i = 0; i < MAX_KEY_SERIES + 50; i++) m.keyRequest(`key_${i}`, u);
+    m.keyRequest("key_0", u);
+    const text = (await m.render()).body;
+    const series = text.split("\n").filter((l) => l.startsWith("gateway_key_requests_total{"));
+    expect(series).toHaveLength(MAX_KEY_SERIES + 1);
+    expect(text).toContain('gateway_key_requests_total{key_id="other",outcome="ok"} 50');
+    expect(text).toContain('gateway_key_requests_total{key_id="key_0",outcome="ok"} 2');
+  });
+});

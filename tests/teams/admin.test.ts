@@ -236,12 +236,14 @@ describe("virtual keys on the data plane", () => {
     const k = await s.createKey({ name: "rpm", rpm: 3 });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await s.chatAs(k.key);
+      // Streams carry the headers too.
+      const r = await s.chatAs(k.key, i === 0 ? { stream: true } : {});
       expect(r.status).toBe(200);
       expect(r.headers.get("x-ratelimit-limit-requests")).toBe("3");
       expect(r.headers.get("x-ratelimit-reset-requests")).toMatch(/^\d+(ms|s)$|^\d+m\d+s$/);
       remaining.push(r.headers.get("x-ratelimit-remaining-requests") ?? "");
       expect(r.headers.get("x-ratelimit-limit-tokens")).toBeNull();
+      await r.text();
     }
     expect(remaining).toEqual(["2", "1", "0"]);
     const before = s.bedrockCalls();
@@ -381,6 +383,39 @@ describe("virtual keys on the data plane", () => {
     expect(past.data[0]?.requests).toBe(0);
   });
 
+  test("a stream cut short before Bedrock's usage is charged an estimate, not zero", async () => {
+    const k = await s.createKey({
+      name: "cut-short",
+      budget: { tokens: 1_000_000, period: "day" },
+    });
+    const r = await s.chatAs(k.key, {
+      stream: true,
+      messages: [
+        {
+          role: "user",
+          content: `[emu chunks=20 midstream=throttlingException] ${"x".repeat(400)}`,
+        },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('"error"');
+    const u = (await (await s.admin("GET", `/admin/usage?key_id=${k.id}`)).json()) as {
+      data: Array<{
+        requests: number;
+        errors: number;
+        input_tokens: number;
+        output_tokens: number;
+      }>;
+    };
+    expect(u.data[0]).toMatchObject({ requests: 1, errors: 1 });
+    // The request body alone is over 100 tokens at 4 characters each.
+    expect(u.data[0]?.input_tokens).toBeGreaterThan(100);
+    const shown = (await (await s.admin("GET", `/admin/keys/${k.id}`)).json()) as {
+      budget_used: number;
+    };
+    expect(shown.budget_used).toBeGreaterThan(100);
+  });
+
   test("usage query validation names the parameter", async () => {
     for (const [q, param] of [
       ["group_by=team", "group_by"],
@@ -403,5 +438,54 @@ describe("virtual keys on the data plane", () => {
     const metrics = await (await s.get("/metrics")).text();
     expect(metrics).toContain(`gateway_key_requests_total{key_id="${k.id}",outcome="ok"} 1`);
     expect(metrics).toContain(`gateway_key_rejected_total{key_id=`);
+  });
+});
+
+describe("real clients", () => {
+  test("the openai SDK with a virtual key: models, chat, then RateLimitError and insufficient_quota as the SDK sees them", async () => {
+    const { default: OpenAI } = await import("openai");
+    // Every request counts against rpm, GET /v1/models included.
+    const k = await s.createKey({ name: "sdk", rpm: 3, models: ["anthropic.*"] });
+    const client = new OpenAI({ apiKey: k.key, baseURL: `${s.gw.url}/v1`, maxRetries: 0 });
+    const models = await client.models.list();
+    expect(models.data.every((m) => m.id.includes("anthropic."))).toBe(true);
+    const done = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(done.choices[0]?.message.role).toBe("assistant");
+    await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const err = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe("rate_limit_exceeded");
+
+    const b = await s.createKey({ name: "sdk-budget", budget: { tokens: 1, period: "total" } });
+    const budgeted = new OpenAI({ apiKey: b.key, baseURL: `${s.gw.url}/v1`, maxRetries: 3 });
+    await budgeted.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const before = s.bedrockCalls();
+    const spent = await budgeted.chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(spent).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((spent as InstanceType<typeof OpenAI.RateLimitError>).code).toBe("insufficient_quota");
+    // x-should-retry: false → the SDK does not retry a spent budget; Bedrock never called.
+    expect(s.bedrockCalls()).toBe(before);
+
+    const denied = await new OpenAI({
+      apiKey: "sk-nope",
+      baseURL: `${s.gw.url}/v1`,
+      maxRetries: 0,
+    }).chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

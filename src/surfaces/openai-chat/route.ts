@@ -13,6 +13,7 @@ import { requireJson } from "../../middleware/json-body";
 import type { AppDeps, AppEnv } from "../../types";
 import { jsonBody } from "../../validation";
 import { openAIErrorBody } from "../openai-errors";
+import { passthroughModel, relay } from "../openai-responses/passthrough";
 import { decodeChatRequest } from "./decode";
 import { newCompletionId, toChatCompletion } from "./encode-result";
 import { ChatChunkEncoder } from "./encode-stream";
@@ -33,6 +34,9 @@ export function chatRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppEnv> {
     jsonBody(chatRequestSchema, isCommonChatRequest),
     async (c) => {
       const req = c.req.valid("json");
+      // Models Bedrock serves only through its OpenAI-compatible endpoint: passed through as they are.
+      const direct = passthroughModel(deps, req.model);
+      if (direct) return relay(c, deps, "/chat/completions", { ...req, model: direct }, []);
       const policyWarnings = checkChatPolicy(req);
       const obs = c.var.obs;
       const model = runner.resolveModel(req.model ?? undefined, obs);

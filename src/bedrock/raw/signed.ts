@@ -1,0 +1,93 @@
+/**
+ * Signed POSTs to bedrock-runtime with the SDK client's own resolved config:
+ * the endpoint (explicit, the standard env variables, else the SDK's endpoint
+ * rules), SigV4 with the client's credential chain, region and hash (service
+ * `bedrock`), or `AWS_BEARER_TOKEN_BEDROCK` (a Bedrock API key) as a bearer
+ * token when it is set. Every transport that bypasses the SDK's commands
+ * (raw Converse, native InvokeModel, the OpenAI-compatible endpoint) builds its
+ * requests here, so they authenticate and resolve endpoints alike.
+ *
+ * @module
+ */
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import { SignatureV4 } from "@smithy/signature-v4";
+
+export interface SignedRuntimeOptions {
+  /** Explicit endpoint (tests); otherwise AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, or the SDK's endpoint rules. */
+  endpoint?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** Builds signed requests against one bedrock-runtime endpoint. */
+export class SignedRuntime {
+  private readonly signer: SignatureV4;
+  private readonly env: Record<string, string | undefined>;
+  private endpoint: Promise<URL> | undefined;
+
+  constructor(
+    private readonly client: BedrockRuntimeClient,
+    private readonly opts: SignedRuntimeOptions = {},
+  ) {
+    this.env = opts.env ?? process.env;
+    // The client's own resolved providers: same credential chain (memoised,
+    // refreshed before expiry), same region, same hash implementation.
+    this.signer = new SignatureV4({
+      credentials: client.config.credentials,
+      region: client.config.region,
+      service: "bedrock",
+      sha256: client.config.sha256,
+    });
+  }
+
+  /** The endpoint's base URL, resolved once. */
+  baseUrl(): Promise<URL> {
+    this.endpoint ??= (async () => {
+      const ignoreEnv = this.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true";
+      const configured =
+        this.opts.endpoint ??
+        (ignoreEnv
+          ? undefined
+          : this.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME || this.env.AWS_ENDPOINT_URL || undefined);
+      if (configured) return new URL(configured);
+      const resolved = this.client.config.endpointProvider({
+        Region: await this.client.config.region(),
+        UseFIPS: await this.client.config.useFipsEndpoint(),
+        UseDualStack: await this.client.config.useDualstackEndpoint(),
+      });
+      return new URL(resolved.url.href);
+    })();
+    return this.endpoint;
+  }
+
+  /**
+   * A signed POST of `body` to `path` below the endpoint's base path.
+   * @param path starts with `/`, already label-encoded
+   */
+  async post(path: string, headers: Record<string, string>, body: string): Promise<Request> {
+    const base = await this.baseUrl();
+    const fullPath = `${base.pathname.replace(/\/$/, "")}${path}`;
+    const unsigned: Record<string, string> = { ...headers, host: base.host };
+    const token = this.env.AWS_BEARER_TOKEN_BEDROCK;
+    const signed = token
+      ? { ...unsigned, authorization: `Bearer ${token}` }
+      : (
+          await this.signer.sign({
+            method: "POST",
+            protocol: base.protocol,
+            hostname: base.hostname,
+            ...(base.port ? { port: Number(base.port) } : {}),
+            path: fullPath,
+            query: {},
+            headers: unsigned,
+            body,
+          })
+        ).headers;
+    // fetch sets host itself from the URL.
+    const { host: _host, ...send } = signed;
+    return new Request(`${base.protocol}//${base.host}${fullPath}`, {
+      method: "POST",
+      headers: send,
+      body,
+    });
+  }
+}
