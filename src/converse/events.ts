@@ -323,3 +323,63 @@ class EncodeLoop<T> implements AsyncGenerator<T[]> {
     await this.return();
   }
 }
+
+/**
+ * A surface's stream with its own items around the encoded batches: `first`
+ * (e.g. Responses' `response.created`), then every batch of `inner` as it is,
+ * then `after()` once `inner` has ended successfully (e.g. storing the
+ * response). What `async function* () { yield first; yield* inner; await
+ * after(); }` does, without an async generator step per upstream batch
+ * (bench/README.md, "The stream's per-event path"). A failure of `inner`
+ * passes through and skips `after`; `return()` releases `inner`.
+ */
+export function aroundBatches<T>(
+  first: T[],
+  inner: AsyncIterator<T[]>,
+  after: () => Promise<void>,
+): AsyncIterator<T[]> {
+  return new AroundBatches(first, inner, after);
+}
+
+class AroundBatches<T> implements AsyncIterator<T[]> {
+  #first: T[] | undefined;
+  #done = false;
+
+  constructor(
+    first: T[],
+    private readonly inner: AsyncIterator<T[]>,
+    private readonly after: () => Promise<void>,
+  ) {
+    this.#first = first;
+  }
+
+  next(): Promise<IteratorResult<T[]>> {
+    const first = this.#first;
+    if (first) {
+      this.#first = undefined;
+      return Promise.resolve({ done: false, value: first });
+    }
+    if (this.#done) return Promise.resolve(DONE);
+    return this.inner.next().then(this.#onNext, this.#onFail);
+  }
+
+  readonly #onNext = (
+    r: IteratorResult<T[]>,
+  ): IteratorResult<T[]> | Promise<IteratorResult<T[]>> => {
+    if (!r.done) return r;
+    this.#done = true;
+    return this.after().then(() => DONE);
+  };
+
+  readonly #onFail = (err: unknown): never => {
+    this.#done = true;
+    throw err;
+  };
+
+  return(value?: unknown): Promise<IteratorResult<T[]>> {
+    this.#first = undefined;
+    if (this.#done) return Promise.resolve(DONE);
+    this.#done = true;
+    return Promise.resolve(this.inner.return?.(value as never)).then(() => DONE);
+  }
+}
