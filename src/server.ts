@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { randomBytes } from "node:crypto";
 import type { Server } from "bun";
 import { createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
@@ -155,6 +156,9 @@ export async function startGateway(
   const opened = overrides.store ?? openStore(config);
   const store = opened instanceof Promise ? await opened : opened;
   const deps = buildDeps(config, store, overrides);
+  deps.responsesSecret =
+    config.responsesSecret ??
+    (await store.sharedSecret("responses-seal", randomBytes(32).toString("base64url")));
   if (config.adminApiKey) {
     // Keys and budget totals are in memory before the first request.
     deps.access = await Access.open({

@@ -45,6 +45,12 @@ export interface AppDeps {
   store: Store;
   /** Virtual keys, limits and usage; present when ADMIN_API_KEY is set. */
   access?: Access;
+  /**
+   * Seals the Responses API's `reasoning.encrypted_content`: RESPONSES_SECRET, else
+   * one generated once and kept in the store (shared by every process on it, kept
+   * across restarts). Absent (in-process tests): random per app.
+   */
+  responsesSecret?: string;
 }
 
 export interface AppEnv {

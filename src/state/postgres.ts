@@ -89,6 +89,11 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
     version: 2,
     sql: "ALTER TABLE usage ADD COLUMN requests BIGINT NOT NULL DEFAULT 1",
   },
+  {
+    // Secrets every replica must share (the Responses sealing key).
+    version: 3,
+    sql: "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  },
 ];
 
 export interface PostgresStoreOptions {
@@ -224,6 +229,13 @@ export class PostgresStore implements Store {
     const rows = await this.#sql`
       DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ${now} RETURNING id`;
     return rows.length;
+  }
+
+  async sharedSecret(name: string, generated: string): Promise<string> {
+    await this.#sql`
+      INSERT INTO secrets (name, value) VALUES (${name}, ${generated}) ON CONFLICT (name) DO NOTHING`;
+    const rows = await this.#sql`SELECT value FROM secrets WHERE name = ${name}`;
+    return (rows[0] as { value: string } | undefined)?.value ?? generated;
   }
 
   async close(): Promise<void> {

@@ -87,6 +87,11 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
     version: 2,
     sql: "ALTER TABLE usage ADD COLUMN requests INTEGER NOT NULL DEFAULT 1",
   },
+  {
+    // Secrets every process of the deployment must share (the Responses sealing key).
+    version: 3,
+    sql: "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  },
 ];
 
 export class SqliteStore implements Store {
@@ -271,6 +276,17 @@ export class SqliteStore implements Store {
     return this.#db.run("DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ?", [
       now,
     ]).changes;
+  }
+
+  async sharedSecret(name: string, generated: string): Promise<string> {
+    this.#db.run("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [
+      name,
+      generated,
+    ]);
+    const row = this.#db
+      .query<{ value: string }, [string]>("SELECT value FROM secrets WHERE name = ?")
+      .get(name);
+    return row?.value ?? generated;
   }
 
   async close(): Promise<void> {

@@ -138,6 +138,13 @@ export interface Store {
   /** Deletes stored responses whose expires_at has passed; returns how many. */
   purgeExpiredResponses(now: number): Promise<number>;
 
+  /**
+   * A deployment secret shared by every process on this store: the stored value
+   * of `name`, or `generated` stored first when there is none (the first writer
+   * wins, so concurrent starts agree).
+   */
+  sharedSecret(name: string, generated: string): Promise<string>;
+
   close(): Promise<void>;
 }
 

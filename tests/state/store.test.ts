@@ -172,6 +172,14 @@ for (const engine of ["sqlite", "postgres"]) {
       expect(await s.responses.getResponse("resp_1")).toBeNull();
       await s.close();
     });
+
+    test("a shared secret: the first stored value wins, later callers get it", async () => {
+      const s = await (stores[engine] as () => Promise<Store>)();
+      expect(await s.sharedSecret("responses-seal", "first")).toBe("first");
+      expect(await s.sharedSecret("responses-seal", "second")).toBe("first");
+      expect(await s.sharedSecret("other", "own")).toBe("own");
+      await s.close();
+    });
   });
 }
 

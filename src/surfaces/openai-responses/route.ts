@@ -62,7 +62,7 @@ function notFound(id: string): GatewayError {
 export function responsesRoute(
   deps: AppDeps,
   runner: ConverseRunner,
-  sealer = new ReasoningSealer(deps.config.responsesSecret),
+  sealer = new ReasoningSealer(deps.responsesSecret),
 ): Hono<AppEnv> {
   const { config } = deps;
   const store = deps.store.responses;
