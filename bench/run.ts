@@ -18,7 +18,9 @@
  *                            per target; alone (no --modes) it runs only that and writes
  *                            bench/scale-results.md. --scale-per-client=N (default 2000) streams per
  *                            load-generator process, --scale-ramp=MS (default 1000) to open them all
- *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT)
+ *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT); `raw@DIR`
+ *                            runs another checkout (git archive + node_modules link) for a
+ *                            same-run before/after
  *   --surfaces=chat,anthropic,responses  gateway APIs to drive: /v1/chat/completions (Converse),
  *                            /v1/messages (Claude natively, InvokeModel; first transport only, as
  *                            InvokeModel has one transport) and /v1/responses (Converse, the same
@@ -90,15 +92,20 @@ const SCALE_ENV: Record<string, string> =
     ? { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535", MAX_CONCURRENT_REQUESTS: "100000" }
     : {};
 
-async function startGateway(emulatorUrl: string, transport: string): Promise<Proc> {
+/**
+ * `raw` or `sdk`; `raw@DIR` runs another checkout of the gateway (e.g. `git archive
+ * <commit>` unpacked, node_modules linked) next to this one: a same-run before/after.
+ */
+async function startGateway(emulatorUrl: string, target: string): Promise<Proc> {
+  const [transport = "raw", root = ROOT] = target.split("@");
   const port = freePort();
   return spawnService({
-    name: `gateway(${transport})`,
+    name: `gateway(${target})`,
     // BENCH_GATEWAY_BUN_FLAGS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" profiles the gateway.
     cmd: [
       "bun",
       ...(process.env.BENCH_GATEWAY_BUN_FLAGS ?? "").split(" ").filter(Boolean),
-      join(ROOT, "src/index.ts"),
+      join(root, "src/index.ts"),
     ],
     env: {
       PORT: String(port),

@@ -44,6 +44,26 @@ const EXCEPTION_TYPE = encoder.encode(":exception-type");
 const ERROR_CODE = encoder.encode(":error-code");
 const ERROR_MESSAGE = encoder.encode(":error-message");
 const EVENT = encoder.encode("event");
+/**
+ * The `:event-type` values Bedrock sends, as bytes and as one shared string
+ * each: a match costs a byte compare instead of a TextDecoder call and a new
+ * string per frame.
+ */
+const KNOWN_EVENT_TYPES = [
+  "contentBlockDelta",
+  "messageStart",
+  "contentBlockStart",
+  "contentBlockStop",
+  "messageStop",
+  "metadata",
+  "chunk",
+].map((name) => ({ name, bytes: encoder.encode(name) }));
+
+function eventTypeAt(buf: Uint8Array, at: number, length: number): string {
+  for (const known of KNOWN_EVENT_TYPES)
+    if (sameBytes(buf, at, length, known.bytes)) return known.name;
+  return decoder.decode(buf.subarray(at, at + length));
+}
 
 /** Big-endian u32 at `at` (the caller has checked the bounds). */
 export function readUint32(buf: Uint8Array, at: number): number {
@@ -147,7 +167,7 @@ export function decodeFrame(buf: Uint8Array, offset: number, length: number): Fr
         ? "event"
         : decoder.decode(buf.subarray(valueAt, at));
     } else if (sameBytes(buf, nameAt, nameLength, EVENT_TYPE)) {
-      frame.eventType = decoder.decode(buf.subarray(valueAt, at));
+      frame.eventType = eventTypeAt(buf, valueAt, valueLength);
     } else if (sameBytes(buf, nameAt, nameLength, EXCEPTION_TYPE)) {
       frame.exceptionType = decoder.decode(buf.subarray(valueAt, at));
     } else if (sameBytes(buf, nameAt, nameLength, ERROR_CODE)) {

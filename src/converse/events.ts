@@ -149,55 +149,49 @@ export interface EventHooks {
 }
 
 /**
- * The whole per-event path of a stream in one async generator: upstream
- * event → tap → mapper → adapter → encoder, yielding the wire items of each
- * upstream event together (never an empty batch), or of every event of one
- * network read when the transport hands them over in batches. One await per
- * upstream event instead of one per stage (measured in bench/README.md);
- * items made before a failure go out before the error, which is thrown as a
- * GatewayError.
+ * The whole per-event path of a stream: upstream event → tap → mapper →
+ * adapter → encoder, handing out the wire items of each upstream event
+ * together (never an empty batch), or of every event of one network read
+ * when the transport hands them over in batches. Items made before a failure
+ * go out before the error, which is thrown as a GatewayError.
+ *
+ * With batches (the raw transport) this is {@link EncodeLoop}: one `then` per
+ * network read instead of an async generator's resume, await and yield
+ * (measured in bench/README.md, "The stream's per-event path"); event by
+ * event (the SDK transport) an async generator.
  */
-export async function* encodeBatches<T>(
+export function encodeBatches<T>(
   events: AsyncIterable<ConverseStreamOutput> & Partial<EventBatches>,
   encoder: StreamEncoder<T>,
   hooks: EventHooks = {},
 ): AsyncGenerator<T[]> {
-  let out: T[] = [];
-  const encode: EventSink = { push: (ev) => encoder.push(ev, out) };
+  if (events.batches) return new EncodeLoop(events.batches(), encoder, hooks);
+  return encodeEvents(events, encoder, hooks);
+}
+
+/** The sink chain of one stream: encoder, optional adapter, mapper. */
+function pipeline<T>(encoder: StreamEncoder<T>, hooks: EventHooks, out: () => T[]) {
+  const encode: EventSink = { push: (ev) => encoder.push(ev, out()) };
   const sink: EventSink & { end?: () => void } = hooks.adapt ? hooks.adapt(encode) : encode;
-  const mapper = new ConverseEventMapper(sink);
+  return { sink, mapper: new ConverseEventMapper(sink) };
+}
+
+async function* encodeEvents<T>(
+  events: AsyncIterable<ConverseStreamOutput>,
+  encoder: StreamEncoder<T>,
+  hooks: EventHooks,
+): AsyncGenerator<T[]> {
+  let out: T[] = [];
+  const { sink, mapper } = pipeline(encoder, hooks, () => out);
   const { tap } = hooks;
-  const step = (ev: ConverseStreamOutput) => {
-    tap?.(ev);
-    mapper.push(ev);
-  };
   try {
-    if (events.batches) {
-      // Every event of a network read at once: their items go out as one write.
-      const batches = events.batches();
-      try {
-        for (;;) {
-          const r = await batches.next();
-          if (r.done) break;
-          for (const ev of r.value) step(ev);
-          if (out.length > 0) {
-            const batch = out;
-            out = [];
-            yield batch;
-          }
-        }
-      } finally {
-        // Stopped early (client gone) or failed: release the upstream connection.
-        await batches.return?.();
-      }
-    } else {
-      for await (const ev of events) {
-        step(ev);
-        if (out.length > 0) {
-          const batch = out;
-          out = [];
-          yield batch;
-        }
+    for await (const ev of events) {
+      tap?.(ev);
+      mapper.push(ev);
+      if (out.length > 0) {
+        const batch = out;
+        out = [];
+        yield batch;
       }
     }
     sink.end?.();
@@ -208,4 +202,184 @@ export async function* encodeBatches<T>(
   }
   if (out.length > 0) yield out;
   mapper.end();
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * {@link encodeBatches} over a batch iterator, as a plain object: every
+ * event of a network read at once, their items handed out together. The
+ * upstream iterator is released (`return()`) whenever the loop stops: at the
+ * end, on a failure, or when the consumer stops early.
+ */
+class EncodeLoop<T> implements AsyncGenerator<T[]> {
+  #out: T[] = [];
+  readonly #sink: EventSink & { end?: () => void };
+  readonly #mapper: ConverseEventMapper;
+  readonly #tap: ((ev: ConverseStreamOutput) => void) | undefined;
+  /** running → (flushing the last items) → done. */
+  #state: "running" | "last" | "done" = "running";
+  /** Thrown after the items made before it have been handed out. */
+  #error: unknown;
+
+  constructor(
+    private readonly upstream: AsyncIterator<ConverseStreamOutput[]>,
+    encoder: StreamEncoder<T>,
+    hooks: EventHooks,
+  ) {
+    ({ sink: this.#sink, mapper: this.#mapper } = pipeline(encoder, hooks, () => this.#out));
+    this.#tap = hooks.tap;
+  }
+
+  next(): Promise<IteratorResult<T[]>> {
+    if (this.#state === "running") return this.upstream.next().then(this.#onRead, this.#onFail);
+    if (this.#state === "last") {
+      this.#state = "done";
+      if (this.#error !== undefined) return Promise.reject(this.#error);
+      try {
+        this.#mapper.end();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return Promise.resolve(DONE);
+  }
+
+  #take(): IteratorResult<T[]> {
+    const batch = this.#out;
+    this.#out = [];
+    return { done: false, value: batch };
+  }
+
+  readonly #onRead = (
+    r: IteratorResult<ConverseStreamOutput[]>,
+  ): IteratorResult<T[]> | Promise<IteratorResult<T[]>> => {
+    if (this.#state !== "running") return DONE; // the consumer stopped meanwhile
+    if (r.done) return this.#release().then(this.#finishUpstream);
+    const tap = this.#tap;
+    const mapper = this.#mapper;
+    try {
+      for (const ev of r.value) {
+        tap?.(ev);
+        mapper.push(ev);
+      }
+    } catch (err) {
+      return this.#onFail(err);
+    }
+    // Nothing to say for these events (e.g. a block's end): on to the next read.
+    if (this.#out.length === 0) return this.next();
+    return this.#take();
+  };
+
+  /** Upstream is done: the adapter's last words, then the items left, then the mapper's check. */
+  readonly #finishUpstream = (): IteratorResult<T[]> | Promise<IteratorResult<T[]>> => {
+    try {
+      this.#sink.end?.();
+    } catch (err) {
+      return this.#failed(err);
+    }
+    this.#state = "last";
+    if (this.#out.length > 0) return this.#take();
+    return this.next();
+  };
+
+  readonly #onFail = (err: unknown): Promise<IteratorResult<T[]>> =>
+    this.#release().then(() => this.#failed(err));
+
+  #failed(err: unknown): IteratorResult<T[]> {
+    const error = fromBedrockError(err);
+    this.#state = "last";
+    if (this.#out.length > 0) {
+      // Items made before the failure still go out first.
+      this.#error = error;
+      return this.#take();
+    }
+    this.#state = "done";
+    throw error;
+  }
+
+  /** Stopped early (client gone) or failed: release the upstream connection. */
+  #release(): Promise<unknown> {
+    return Promise.resolve(this.upstream.return?.()).catch(() => {});
+  }
+
+  return(): Promise<IteratorResult<T[]>> {
+    const wasRunning = this.#state === "running";
+    this.#state = "done";
+    return wasRunning ? this.#release().then(() => DONE) : Promise.resolve(DONE);
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<T[]>> {
+    const wasRunning = this.#state === "running";
+    this.#state = "done";
+    return (wasRunning ? this.#release() : Promise.resolve()).then(() => Promise.reject(err));
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<T[]> {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+}
+
+/**
+ * A surface's stream with its own items around the encoded batches: `first`
+ * (e.g. Responses' `response.created`), then every batch of `inner` as it is,
+ * then `after()` once `inner` has ended successfully (e.g. storing the
+ * response). What `async function* () { yield first; yield* inner; await
+ * after(); }` does, without an async generator step per upstream batch
+ * (bench/README.md, "The stream's per-event path"). A failure of `inner`
+ * passes through and skips `after`; `return()` releases `inner`.
+ */
+export function aroundBatches<T>(
+  first: T[],
+  inner: AsyncIterator<T[]>,
+  after: () => Promise<void>,
+): AsyncIterator<T[]> {
+  return new AroundBatches(first, inner, after);
+}
+
+class AroundBatches<T> implements AsyncIterator<T[]> {
+  #first: T[] | undefined;
+  #done = false;
+
+  constructor(
+    first: T[],
+    private readonly inner: AsyncIterator<T[]>,
+    private readonly after: () => Promise<void>,
+  ) {
+    this.#first = first;
+  }
+
+  next(): Promise<IteratorResult<T[]>> {
+    const first = this.#first;
+    if (first) {
+      this.#first = undefined;
+      return Promise.resolve({ done: false, value: first });
+    }
+    if (this.#done) return Promise.resolve(DONE);
+    return this.inner.next().then(this.#onNext, this.#onFail);
+  }
+
+  readonly #onNext = (
+    r: IteratorResult<T[]>,
+  ): IteratorResult<T[]> | Promise<IteratorResult<T[]>> => {
+    if (!r.done) return r;
+    this.#done = true;
+    return this.after().then(() => DONE);
+  };
+
+  readonly #onFail = (err: unknown): never => {
+    this.#done = true;
+    throw err;
+  };
+
+  return(value?: unknown): Promise<IteratorResult<T[]>> {
+    this.#first = undefined;
+    if (this.#done) return Promise.resolve(DONE);
+    this.#done = true;
+    return Promise.resolve(this.inner.return?.(value as never)).then(() => DONE);
+  }
 }

@@ -103,8 +103,6 @@ export interface SseOptions<T> {
 }
 
 const encoder = new TextEncoder();
-const TIMEOUT = Symbol("timeout");
-const SHUTDOWN = Symbol("shutdown");
 
 /**
  * @param source yields batches: the objects of one batch are framed in order
@@ -114,162 +112,284 @@ export function toSseStream<T>(
   source: AsyncIterator<readonly T[]>,
   opts: SseOptions<T>,
 ): ReadableStream<Uint8Array> {
-  const { framing } = opts;
-  const DONE = framing.done === undefined ? undefined : encoder.encode(framing.done);
-  const KEEPALIVE = encoder.encode(framing.keepalive);
-  /** The frames of items that are ready together, as one buffer (one enqueue, one write). */
-  const frames = (batch: readonly T[]): Uint8Array => {
-    if (batch.length === 1) return encoder.encode(framing.frame(batch[0] as T));
-    let text = "";
-    for (const item of batch) text += framing.frame(item);
-    return encoder.encode(text);
-  };
-  let pending: Promise<IteratorResult<readonly T[]>> | undefined;
-  let lastEvent = Date.now();
-  let ended = false;
-  const activity = () => Math.max(lastEvent, opts.lastActivity?.() ?? 0);
-  // The shutdown signal lives as long as the server: a listener left on it would
-  // keep this stream's whole pipeline reachable. Attached at the first pull,
-  // detached when the stream ends in any way.
-  let interrupted = false;
-  let onShutdown: (() => void) | undefined;
-  const watchShutdown = () => {
-    const signal = opts.shutdown;
-    if (!signal || onShutdown || ended) return;
-    onShutdown = () => {
-      interrupted = true;
-      opts.abort();
-      const w = wake;
-      wake = undefined;
-      w?.(SHUTDOWN);
-    };
-    if (signal.aborted) onShutdown();
-    else signal.addEventListener("abort", onShutdown, { once: true });
-  };
-  const end = (outcome: { error?: GatewayError; cancelled: boolean }) => {
-    if (onShutdown) opts.shutdown?.removeEventListener("abort", onShutdown);
-    if (ended) return;
-    ended = true;
-    opts.onEnd?.(outcome);
-  };
-
-  // One timer per stream, re-armed only when it fires, instead of a new
-  // setTimeout/clearTimeout per chunk (measured on the hot path by bench/).
-  // A timer armed earlier can only fire early (events push deadlines later),
-  // so a wake-up re-checks the clock and goes back to waiting if nothing is due.
-  let quietSince = lastEvent;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let wake: ((v: typeof TIMEOUT | typeof SHUTDOWN) => void) | undefined;
-  const onTimer = () => {
-    timer = undefined;
-    const w = wake;
-    wake = undefined;
-    w?.(TIMEOUT);
-  };
-  const stopTimer = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    wake = undefined;
-  };
-
-  /** What one step writes to: the direct controller, or `close` to end the loop. */
-  interface Sink {
-    enqueue(bytes: Uint8Array): void;
-    close(): void;
-  }
-  let closed = false;
-  let cancelled = false;
-  const step = async (controller: Sink): Promise<void> => {
-    try {
-      watchShutdown();
-      if (interrupted) throw shuttingDownError();
-      pending ??= source.next();
-      let result: IteratorResult<readonly T[]> | typeof TIMEOUT | typeof SHUTDOWN;
-      for (;;) {
-        const now = Date.now();
-        const idleLeft = opts.idleTimeoutMs - (now - activity());
-        const keepaliveLeft = opts.keepaliveMs - (now - Math.max(quietSince, activity()));
-        const wait = Math.max(0, Math.min(keepaliveLeft, idleLeft));
-        timer ??= setTimeout(onTimer, wait);
-        result = await Promise.race([
-          pending,
-          new Promise<typeof TIMEOUT | typeof SHUTDOWN>((resolve) => {
-            wake = resolve;
-          }),
-        ]);
-        if (result === SHUTDOWN) throw shuttingDownError();
-        if (result !== TIMEOUT) break;
-        const quiet = Date.now() - Math.max(quietSince, activity());
-        if (quiet >= opts.keepaliveMs || Date.now() - activity() >= opts.idleTimeoutMs) break;
-      }
-      if (result === TIMEOUT) {
-        if (Date.now() - activity() >= opts.idleTimeoutMs) {
-          opts.abort();
-          throw new GatewayError(504, "Bedrock stopped sending data; the stream timed out.", {
-            code: "stream_idle_timeout",
-          });
-        }
-        quietSince = Date.now();
-        controller.enqueue(KEEPALIVE);
-        return;
-      }
-      pending = undefined;
-      lastEvent = Date.now();
-      quietSince = lastEvent;
-      if (result.done) {
-        stopTimer();
-        if (DONE) controller.enqueue(DONE);
-        controller.close();
-        end({ cancelled: false });
-        return;
-      }
-      if (result.value.length > 0) controller.enqueue(frames(result.value));
-    } catch (err) {
-      stopTimer();
-      const error = toGatewayError(err);
-      controller.enqueue(encoder.encode(framing.error(error)));
-      controller.close();
-      end({ error, cancelled: false });
-    }
-  };
-
+  const writer = new SseWriter(source, opts);
   // Bun's direct stream: one pull for the whole body, each write goes to the
   // socket without a JS queue in between (measured in bench/README.md).
   return new ReadableStream<Uint8Array>({
     type: "direct",
-    async pull(direct) {
-      // A pending write result means the socket is full: wait for it before
-      // pulling more from upstream (back-pressure, as the pull-based stream had).
-      let full: Promise<number> | undefined;
-      const sink: Sink = {
-        enqueue: (bytes) => {
-          if (cancelled) return;
-          const r = direct.write(bytes);
-          if (typeof r !== "number") full = r;
-        },
-        close: () => {
-          closed = true;
-        },
-      };
-      while (!closed && !cancelled) {
-        await step(sink);
-        if (cancelled) break;
-        direct.flush();
-        if (full) {
-          await full;
-          full = undefined;
-        }
-      }
-      if (!cancelled) direct.close();
-    },
-    async cancel() {
-      cancelled = true;
-      stopTimer();
-      // The client went away: stop paying for tokens nobody reads.
-      opts.abort();
-      end({ cancelled: true });
-      pending?.catch(() => {});
-      await source.return?.(undefined)?.catch(() => {});
-    },
+    pull: (direct) => writer.pull(direct),
+    cancel: () => writer.cancel(),
   });
 }
+
+/** The part of Bun's direct stream controller the writer uses. */
+interface Direct {
+  write(bytes: Uint8Array): number | Promise<number>;
+  flush(): unknown;
+  close(): unknown;
+}
+
+/**
+ * One stream's state and its per-event step, driven by callbacks rather than
+ * an async loop: per upstream batch one `source.next().then(...)`, no
+ * `Promise.race` against a fresh wake-up promise, no async step function
+ * (measured in bench/README.md, "The stream's per-event path"). The one timer
+ * per stream (keep-alive, idle timeout) and the shutdown listener act on the
+ * stream themselves when they fire while a batch is awaited. Methods on the
+ * prototype, so an open stream holds one object instead of a dozen closures.
+ */
+class SseWriter<T> {
+  readonly #source: AsyncIterator<readonly T[]>;
+  readonly #opts: SseOptions<T>;
+  readonly #framing: SseFraming<T>;
+  #direct: Direct | undefined;
+  /** Resolves (or rejects) the pull once the stream is over. */
+  #settle: ((err?: unknown) => void) | undefined;
+  /** A source.next() is outstanding and nothing else is in progress. */
+  #waiting = false;
+  #lastEvent = Date.now();
+  #quietSince = this.#lastEvent;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #cancelled = false;
+  #ended = false;
+  #interrupted = false;
+  #onShutdown: (() => void) | undefined;
+
+  constructor(source: AsyncIterator<readonly T[]>, opts: SseOptions<T>) {
+    this.#source = source;
+    this.#opts = opts;
+    this.#framing = opts.framing;
+  }
+
+  pull(direct: Direct): Promise<void> {
+    this.#direct = direct;
+    const done = new Promise<void>((resolve, reject) => {
+      this.#settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    this.#next();
+    return done;
+  }
+
+  cancel(): Promise<void> {
+    this.#cancelled = true;
+    this.#waiting = false;
+    this.#stopTimer();
+    // The client went away: stop paying for tokens nobody reads.
+    this.#opts.abort();
+    this.#end({ cancelled: true });
+    this.#finish();
+    return Promise.resolve(this.#source.return?.(undefined))
+      .catch(() => {})
+      .then(() => {});
+  }
+
+  #activity(): number {
+    return Math.max(this.#lastEvent, this.#opts.lastActivity?.() ?? 0);
+  }
+
+  /** Asks the source for its next batch (or fails at once after a shutdown). */
+  #next(): void {
+    if (this.#closed || this.#cancelled) {
+      this.#finish();
+      return;
+    }
+    this.#watchShutdown();
+    if (this.#interrupted) {
+      this.#fail(shuttingDownError());
+      return;
+    }
+    this.#armTimer();
+    this.#waiting = true;
+    let pending: Promise<IteratorResult<readonly T[]>>;
+    try {
+      pending = this.#source.next();
+    } catch (err) {
+      this.#waiting = false;
+      this.#fail(err);
+      return;
+    }
+    pending.then(this.#onResult, this.#onError);
+  }
+
+  // Arrow fields: bound once per stream, not once per event.
+  readonly #onResult = (result: IteratorResult<readonly T[]>): void => {
+    if (this.#closed || this.#cancelled) return; // ended already (timeout, shutdown, cancel)
+    this.#waiting = false;
+    this.#lastEvent = Date.now();
+    this.#quietSince = this.#lastEvent;
+    try {
+      if (result.done) {
+        this.#stopTimer();
+        const done = this.#framing.done;
+        if (done !== undefined) this.#write(encoder.encode(done));
+        this.#closed = true;
+        this.#end({ cancelled: false });
+      } else if (result.value.length > 0) {
+        this.#write(this.#frames(result.value));
+      }
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    this.#flushThen();
+  };
+
+  readonly #onError = (err: unknown): void => {
+    if (this.#closed || this.#cancelled) return;
+    this.#waiting = false;
+    this.#fail(err);
+  };
+
+  /** The frames of items that are ready together, as one buffer (one write). */
+  #frames(batch: readonly T[]): Uint8Array {
+    const framing = this.#framing;
+    if (batch.length === 1) return encoder.encode(framing.frame(batch[0] as T));
+    let text = "";
+    for (const item of batch) text += framing.frame(item);
+    return encoder.encode(text);
+  }
+
+  #full: Promise<number> | undefined;
+
+  #write(bytes: Uint8Array): void {
+    if (this.#cancelled || !this.#direct) return;
+    const r = this.#direct.write(bytes);
+    if (typeof r !== "number") this.#full = r;
+  }
+
+  /**
+   * After a write: flush, wait while the socket is full (back-pressure, as
+   * the pull-based stream had), then the next batch or the end.
+   */
+  #flushThen(): void {
+    if (this.#cancelled) {
+      this.#finish();
+      return;
+    }
+    this.#direct?.flush();
+    const full = this.#full;
+    if (full) {
+      this.#full = undefined;
+      full.then(this.#resume, this.#abandon);
+    } else this.#resume();
+  }
+
+  readonly #resume = (): void => {
+    if (this.#closed && !this.#cancelled) {
+      this.#direct?.close();
+      this.#finish();
+      return;
+    }
+    this.#next();
+  };
+
+  readonly #abandon = (err: unknown): void => {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.(err ?? new Error("write failed"));
+  };
+
+  #finish(): void {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.();
+  }
+
+  /** Ends the stream with the surface's error frame. */
+  #fail(err: unknown): void {
+    this.#stopTimer();
+    const error = toGatewayError(err);
+    this.#write(encoder.encode(this.#framing.error(error)));
+    this.#closed = true;
+    this.#end({ error, cancelled: false });
+    this.#flushThen();
+  }
+
+  // One timer per stream, re-armed only when it fires, instead of a new
+  // setTimeout/clearTimeout per chunk (measured on the hot path by bench/).
+  // A timer armed earlier can only fire early (events push deadlines later),
+  // so a wake-up re-checks the clock and re-arms if nothing is due.
+  #armTimer(): void {
+    if (this.#timer) return;
+    const { idleTimeoutMs, keepaliveMs } = this.#opts;
+    const now = Date.now();
+    const activity = this.#activity();
+    const idleLeft = idleTimeoutMs - (now - activity);
+    const keepaliveLeft = keepaliveMs - (now - Math.max(this.#quietSince, activity));
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.min(keepaliveLeft, idleLeft)));
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    // Between batches (writing, or waiting for the socket): the next #next() re-arms.
+    if (!this.#waiting) return;
+    const { idleTimeoutMs, keepaliveMs } = this.#opts;
+    const activity = this.#activity();
+    const quiet = Date.now() - Math.max(this.#quietSince, activity);
+    if (Date.now() - activity >= idleTimeoutMs) {
+      this.#waiting = false;
+      this.#opts.abort();
+      this.#fail(
+        new GatewayError(504, "Bedrock stopped sending data; the stream timed out.", {
+          code: "stream_idle_timeout",
+        }),
+      );
+      return;
+    }
+    if (quiet < keepaliveMs) {
+      this.#armTimer();
+      return;
+    }
+    this.#quietSince = Date.now();
+    // Written from here: the batch asked for stays outstanding. A full socket is
+    // waited for after the next batch's write (#flushThen), as before.
+    this.#write(KEEPALIVE_CACHE.get(this.#framing.keepalive));
+    this.#direct?.flush();
+    this.#armTimer();
+  };
+
+  #stopTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  // The shutdown signal lives as long as the server: a listener left on it would
+  // keep this stream's whole pipeline reachable. Attached at the first pull,
+  // detached when the stream ends in any way.
+  #watchShutdown(): void {
+    const signal = this.#opts.shutdown;
+    if (!signal || this.#onShutdown || this.#ended) return;
+    this.#onShutdown = this.#shutdownNow;
+    if (signal.aborted) this.#shutdownNow();
+    else signal.addEventListener("abort", this.#shutdownNow, { once: true });
+  }
+
+  readonly #shutdownNow = (): void => {
+    this.#interrupted = true;
+    this.#opts.abort();
+    if (!this.#waiting) return; // #next() sees #interrupted
+    this.#waiting = false;
+    this.#fail(shuttingDownError());
+  };
+
+  #end(outcome: { error?: GatewayError; cancelled: boolean }): void {
+    if (this.#onShutdown) this.#opts.shutdown?.removeEventListener("abort", this.#onShutdown);
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#opts.onEnd?.(outcome);
+  }
+}
+
+/** Keep-alive texts encoded once per distinct text (a handful per process). */
+const KEEPALIVE_CACHE = {
+  bytes: new Map<string, Uint8Array>(),
+  get(text: string): Uint8Array {
+    let b = this.bytes.get(text);
+    if (!b) {
+      b = encoder.encode(text);
+      this.bytes.set(text, b);
+    }
+    return b;
+  },
+};

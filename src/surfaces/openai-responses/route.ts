@@ -10,6 +10,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { aroundBatches } from "../../converse/events";
 import type { ConverseRunner } from "../../converse/run";
 import { GatewayError, InvalidRequestError, storeUnavailableError } from "../../errors";
 import { headerSafe } from "../../headers";
@@ -157,20 +158,16 @@ export function responsesRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
     }
 
     const run = await runner.stream(call, c.req.raw.signal, obs, encoder);
-    async function* events(): AsyncGenerator<ResponseEvent[]> {
-      const first: ResponseEvent[] = [];
-      encoder.start(first);
-      yield first;
-      yield* run.batches;
-      await save();
-    }
+    const first: ResponseEvent[] = [];
+    encoder.start(first);
     // Named events; the failure event is the encoder's (it owns sequence_number).
     const framing: SseFraming<ResponseEvent> = {
       frame: (e) => namedFrame(e.type, e),
       keepalive: ": keep-alive\n\n",
       error: (err) => namedFrame("error", encoder.fail(err)),
     };
-    const body = toSseStream(events(), {
+    // response.created first, the encoded batches, then the store write once the stream succeeded.
+    const body = toSseStream(aroundBatches(first, run.batches, save), {
       framing,
       keepaliveMs: config.streamKeepaliveMs,
       idleTimeoutMs: config.streamIdleTimeoutMs,
