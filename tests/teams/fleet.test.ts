@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, type Engine, startPostgres, startRedis } from "../support/engines";
+import { eventually } from "../support/eventually";
 import { freePort } from "../support/process";
 import { MODEL, startTeamsStack, type TeamsStack } from "./helpers";
 
@@ -33,15 +34,6 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await Promise.all([pg?.stop(), redis?.stop()]);
 });
-
-async function eventually(f: () => Promise<boolean>, ms = 5_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await f()) return true;
-    await Bun.sleep(20);
-  }
-  return f();
-}
 
 describe("PostgreSQL + Redis, two replicas", () => {
   test("a key created on A works on B; a revocation on A reaches B", async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "../../src/emulator";
 import { SqliteStore } from "../../src/state/sqlite";
+import { eventually } from "../support/eventually";
 import { freePort, type GatewayProcess, spawnGateway } from "../support/process";
 import { ADMIN_KEY, MODEL } from "./helpers";
 
@@ -52,16 +53,6 @@ const admin = (gw: GatewayProcess, method: string, path: string, body?: unknown)
     headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-
-/** Retries `f` until it returns true, for at most `ms` (propagation, not speed, is under test). */
-async function eventually(f: () => Promise<boolean>, ms = 5_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await f()) return true;
-    await Bun.sleep(50);
-  }
-  return f();
-}
 
 test("two processes on one DATA_DIR share keys, revocations and usage; all survive a restart", async () => {
   const a = await spawnGateway(env());
