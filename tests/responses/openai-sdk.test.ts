@@ -58,6 +58,19 @@ describe("responses.create", () => {
     expect(body.system).toEqual([{ text: "Be brief." }]);
   });
 
+  test("an OpenAI name mapped to DEFAULT_MODEL reports the model that ran, as chat does", async () => {
+    const { data: r, response } = await client.responses
+      .create({ model: "gpt-4o", input: "hi" })
+      .withResponse();
+    const chat = await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(r.model).not.toBe("gpt-4o");
+    expect(r.model).toBe(chat.model);
+    expect(response.headers.get("x-gateway-warnings")).toContain("gpt-4o");
+  });
+
   test("service_tier and metadata reach Bedrock; the tier that served comes back", async () => {
     stack.emu.enqueue({ reply: { content: [{ text: "ok" }] } });
     const r = await client.responses.create({

@@ -119,7 +119,8 @@ export function responsesRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
     const encoder = new ResponseEncoder({
       id: newResponseId(),
       createdAt,
-      model: req.model ?? model.name ?? model.id,
+      // An OpenAI name mapped to DEFAULT_MODEL reports what ran (as chat does); aliases echo.
+      model: model.mappedFrom ? (model.name ?? model.id) : (req.model ?? model.name ?? model.id),
       settings: settingsOf(req, storeIt),
       tools: decoded.tools,
       sealer,
