@@ -7,9 +7,8 @@
  * @module
  */
 
-import { totalTokens } from "./sqlite";
 import type { BudgetPeriod, KeyRecord, Store, UsageRecord } from "./types";
-import { utcDay } from "./types";
+import { totalTokens, utcDay } from "./types";
 
 /** First UTC day of the period that contains `ms`. */
 export function periodStart(period: BudgetPeriod, ms = Date.now()): string {

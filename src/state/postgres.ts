@@ -18,7 +18,6 @@ import {
   toUsageRow,
   usageQuerySql,
 } from "./sql-common";
-import { totalTokens } from "./sqlite";
 import type {
   KeyPatch,
   KeyRecord,
@@ -29,7 +28,7 @@ import type {
   UsageRecord,
   UsageRow,
 } from "./types";
-import { nowSeconds, utcDay } from "./types";
+import { nowSeconds, totalTokens, utcDay } from "./types";
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock). */
 const MIGRATION_LOCK = 741_852_963;

@@ -294,11 +294,6 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Tokens a budget counts: prompt (incl. cache reads and writes) + completion. */
-export function totalTokens(u: UsageRecord): number {
-  return u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens;
-}
-
 class SqliteResponses implements ResponseStore {
   constructor(readonly db: Database) {}
 

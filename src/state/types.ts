@@ -157,3 +157,8 @@ export function nowSeconds(): number {
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/** Tokens a budget counts: prompt (incl. cache reads and writes) + completion. */
+export function totalTokens(u: UsageRecord): number {
+  return u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens;
+}
