@@ -16,7 +16,12 @@ import { decodeFrame, readUint32 } from "./frame-decoder";
 import { frameError, httpError } from "./raw/errors";
 import { concat } from "./raw/event-stream";
 import { encodeLabel } from "./raw/request";
-import { SignedRuntime, type SignedRuntimeOptions } from "./raw/signed";
+import {
+  type SignedRequest,
+  SignedRuntime,
+  type SignedRuntimeOptions,
+  sendSigned,
+} from "./raw/signed";
 
 export interface NativeInvokeOptions {
   stream: boolean;
@@ -65,7 +70,7 @@ export class SignedNativeInvoker implements NativeInvoker {
     modelId: string,
     body: string,
     op: "invoke" | "invoke-with-response-stream" | "count-tokens",
-  ): Promise<Request> {
+  ): Promise<SignedRequest> {
     const stream = op === "invoke-with-response-stream";
     return this.signed.post(
       `/model/${encodeLabel(modelId)}/${op}`,
@@ -87,7 +92,7 @@ export class SignedNativeInvoker implements NativeInvoker {
         body,
         opts.stream ? "invoke-with-response-stream" : "invoke",
       );
-      const res = await fetch(req, opts.signal ? { signal: opts.signal } : {});
+      const res = await sendSigned(req, opts.signal);
       if (res.ok || attempt >= attempts || !RETRYABLE.has(res.status)) return res;
       await res.body?.cancel().catch(() => {});
       await Bun.sleep(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
@@ -107,7 +112,7 @@ export class SignedNativeInvoker implements NativeInvoker {
           : { converse: input },
     });
     const req = await this.request(foundationModelId, payload, "count-tokens");
-    const res = await fetch(req, signal ? { signal } : {});
+    const res = await sendSigned(req, signal);
     if (!res.ok) throw await httpError(res);
     const out = (await res.json()) as { inputTokens?: unknown };
     return typeof out.inputTokens === "number" ? out.inputTokens : 0;

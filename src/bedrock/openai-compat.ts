@@ -8,7 +8,7 @@
  * @module
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { SignedRuntime, type SignedRuntimeOptions } from "./raw/signed";
+import { SignedRuntime, type SignedRuntimeOptions, sendSigned } from "./raw/signed";
 
 export type OpenAiCompatOptions = SignedRuntimeOptions;
 
@@ -29,7 +29,7 @@ export class BedrockOpenAiCompat {
       { "content-type": "application/json", accept: "application/json, text/event-stream" },
       body,
     );
-    return fetch(req, signal ? { signal } : {});
+    return sendSigned(req, signal);
   }
 }
 

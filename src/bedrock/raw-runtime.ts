@@ -42,7 +42,7 @@ import { httpError } from "./raw/errors";
 import { decodeBatches, withFirst } from "./raw/event-stream";
 import { RuntimeRequests } from "./raw/request";
 import { isV2, withRetries } from "./raw/retry";
-import type { SignedRuntimeOptions as RawRuntimeOptions } from "./raw/signed";
+import { type SignedRuntimeOptions as RawRuntimeOptions, sendSigned } from "./raw/signed";
 import type { BedrockRuntime, ConverseStreamResult } from "./runtime";
 import { SdkBedrockRuntime } from "./runtime";
 
@@ -74,7 +74,7 @@ export class RawBedrockRuntime implements BedrockRuntime {
       strategy,
       async (attempts, totalRetryDelay) => {
         const req = await this.requests.build(input, "converse");
-        const res = await fetch(req, signal ? { signal } : {});
+        const res = await sendSigned(req, signal);
         if (res.status < 200 || res.status >= 300) throw await httpError(res);
         // Read inside the attempt, as the SDK's deserializer does: a body cut
         // short is a retryable transport error, not a half result.
@@ -98,7 +98,7 @@ export class RawBedrockRuntime implements BedrockRuntime {
     signal: AbortSignal | undefined,
   ): Promise<ConverseStreamResult> {
     const req = await this.requests.build(input);
-    const res = await fetch(req, signal ? { signal } : {});
+    const res = await sendSigned(req, signal);
     if (res.status < 200 || res.status >= 300) throw await httpError(res);
     const requestId = res.headers.get("x-amzn-requestid") ?? undefined;
     if (!res.body) throw new Error("ConverseStream returned no stream");

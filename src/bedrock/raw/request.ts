@@ -9,7 +9,7 @@ import type {
   ConverseCommandInput,
   ConverseStreamCommandInput,
 } from "@aws-sdk/client-bedrock-runtime";
-import { SignedRuntime, type SignedRuntimeOptions } from "./signed";
+import { type SignedRequest, SignedRuntime, type SignedRuntimeOptions } from "./signed";
 
 /** JSON body as the SDK's restJson1 serializer writes it: blobs as base64. */
 function serializeBody(input: ConverseStreamCommandInput | ConverseCommandInput): string {
@@ -46,7 +46,7 @@ export class RuntimeRequests {
   build(
     input: ConverseStreamCommandInput | ConverseCommandInput,
     operation: RawOperation = "converse-stream",
-  ): Promise<Request> {
+  ): Promise<SignedRequest> {
     const path = `/model/${encodeLabel(input.modelId ?? "")}/${operation}`;
     return this.signed.post(path, RuntimeRequests.HEADERS, serializeBody(input));
   }

@@ -18,6 +18,29 @@ export interface SignedRuntimeOptions {
   env?: Record<string, string | undefined>;
 }
 
+/**
+ * A signed request as plain data: what goes on the wire, before any
+ * `Request` object exists (sending one is up to the transport, see
+ * {@link sendSigned}).
+ */
+export interface SignedRequest {
+  url: string;
+  method: "POST";
+  /** Every header to send except `host`, which the URL carries. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Sends a signed request. */
+export function sendSigned(req: SignedRequest, signal?: AbortSignal): Promise<Response> {
+  return fetch(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    ...(signal ? { signal } : {}),
+  });
+}
+
 /** Builds signed requests against one bedrock-runtime endpoint. */
 export class SignedRuntime {
   private readonly signer: SignatureV4;
@@ -63,7 +86,7 @@ export class SignedRuntime {
    * A signed POST of `body` to `path` below the endpoint's base path.
    * @param path starts with `/`, already label-encoded
    */
-  async post(path: string, headers: Record<string, string>, body: string): Promise<Request> {
+  async post(path: string, headers: Record<string, string>, body: string): Promise<SignedRequest> {
     const base = await this.baseUrl();
     const fullPath = `${base.pathname.replace(/\/$/, "")}${path}`;
     const unsigned: Record<string, string> = { ...headers, host: base.host };
@@ -82,12 +105,13 @@ export class SignedRuntime {
             body,
           })
         ).headers;
-    // fetch sets host itself from the URL.
+    // The transport sets host itself from the URL.
     const { host: _host, ...send } = signed;
-    return new Request(`${base.protocol}//${base.host}${fullPath}`, {
+    return {
+      url: `${base.protocol}//${base.host}${fullPath}`,
       method: "POST",
       headers: send,
       body,
-    });
+    };
   }
 }
