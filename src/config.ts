@@ -70,6 +70,8 @@ const schema = z.object({
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
   BEDROCK_TRANSPORT: z.enum(["raw", "sdk"]).default("raw"),
+  // The raw transport's HTTP client: our own keep-alive HTTP/1.1 sockets, or Bun's fetch.
+  UPSTREAM_HTTP: z.enum(["socket", "fetch"]).default("socket"),
   DEFAULT_MODEL: z.string().min(1).default("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
   DEFAULT_EMBEDDING_MODEL: z.string().min(1).default("amazon.titan-embed-text-v2:0"),
   MODEL_ALIASES: aliases,
@@ -139,6 +141,11 @@ export interface Config {
    * benchmark; see bench/README.md.
    */
   bedrockTransport: "raw" | "sdk";
+  /**
+   * The raw transport's HTTP client: "socket" (src/bedrock/raw/http1.ts: keep-alive
+   * HTTP/1.1 on Bun.connect; fetch still when a proxy variable applies) or "fetch".
+   */
+  upstreamHttp: "socket" | "fetch";
   defaultModel: string;
   defaultEmbeddingModel: string;
   modelAliases: Record<string, string>;
@@ -250,6 +257,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // hides 1-2 s of backoff behind a throttle that the client should see.
     maxAttempts: e.AWS_MAX_ATTEMPTS ?? 2,
     bedrockTransport: e.BEDROCK_TRANSPORT,
+    upstreamHttp: e.UPSTREAM_HTTP,
     defaultModel: e.DEFAULT_MODEL,
     defaultEmbeddingModel: e.DEFAULT_EMBEDDING_MODEL,
     modelAliases: e.MODEL_ALIASES,

@@ -13,6 +13,11 @@
  * environment. The PID staying the same matters: systemd, ECS and
  * `bun run start` keep signalling the process they started.
  *
+ * The raw transport's Converse and ConverseStream calls do not go through
+ * fetch when UPSTREAM_HTTP=socket (the default: src/bedrock/raw/http1.ts), so
+ * this limit does not apply to them; it still covers InvokeModel, the native
+ * Anthropic calls, the OpenAI-compatible passthrough, embeddings and images.
+ *
  * @module
  */
 

@@ -9,7 +9,8 @@ import { createApp } from "./app";
 import { createControlClient, SdkBedrockControl } from "./bedrock/control";
 import { SignedNativeInvoker } from "./bedrock/native-invoke";
 import { BedrockOpenAiCompat } from "./bedrock/openai-compat";
-import { RawBedrockRuntime } from "./bedrock/raw-runtime";
+import { UpstreamSender } from "./bedrock/raw/http1";
+import { RawBedrockRuntime, sharedUpstream } from "./bedrock/raw-runtime";
 import { createRuntimeClient, SdkBedrockRuntime } from "./bedrock/runtime";
 import { countingInvoker, countingRuntime, UpstreamCounter } from "./bedrock/upstream-count";
 import type { Config } from "./config";
@@ -100,7 +101,10 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
   });
   catalog.onLoad((snapshot) => models.checkConfig(snapshot, logger));
   const limiter = new ConcurrencyLimiter(config.maxConcurrentRequests);
-  const upstream = new UpstreamCounter(currentFetchCap());
+  // Converse / ConverseStream on the raw transport: our own sockets (one pool per process)
+  // unless UPSTREAM_HTTP=fetch; they do not count against Bun's fetch limit.
+  const http = config.upstreamHttp === "socket" ? sharedUpstream() : new UpstreamSender("fetch");
+  const upstream = new UpstreamCounter(currentFetchCap(), () => http.inFlight);
   return {
     config,
     logger,
@@ -112,15 +116,16 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
       upstreamCalls: () => ({
         inFlight: upstream.inFlight,
         queued: upstream.queued,
+        onSockets: http.inFlight,
         fetchCap: upstream.fetchCap,
       }),
     }),
     runtime: countingRuntime(
       config.bedrockTransport === "raw"
-        ? new RawBedrockRuntime(
-            runtimeClient,
-            overrides.endpoint ? { endpoint: overrides.endpoint } : {},
-          )
+        ? new RawBedrockRuntime(runtimeClient, {
+            http,
+            ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
+          })
         : new SdkBedrockRuntime(runtimeClient),
       upstream,
     ),

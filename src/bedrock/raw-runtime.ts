@@ -19,7 +19,11 @@
  * - events come out in the SDK's shape (`p` padding dropped, blobs as
  *   Uint8Array); a body ending mid-frame throws "Truncated event message
  *   received."; one ending between frames just ends the iteration;
- * - aborts go through the AbortSignal to fetch.
+ * - aborts go through the AbortSignal to the HTTP client.
+ *
+ * Requests go out on our own keep-alive HTTP/1.1 client (./raw/http1.ts) unless
+ * UPSTREAM_HTTP=fetch or a proxy applies: Bun's fetch and its body stream were
+ * the largest per-request and per-event cost left (bench/README.md).
  *
  * Converse (non-streaming) goes the same way (same request builder, retries
  * and errors; the body parsed with JSON.parse and shaped like the SDK's
@@ -40,21 +44,33 @@ import type {
 import { converseOutput } from "./raw/converse-output";
 import { httpError } from "./raw/errors";
 import { decodeBatches, withFirst } from "./raw/event-stream";
+import { type UpstreamHttp, UpstreamSender } from "./raw/http1";
 import { RuntimeRequests } from "./raw/request";
 import { isV2, withRetries } from "./raw/retry";
-import { type SignedRuntimeOptions as RawRuntimeOptions, sendSigned } from "./raw/signed";
+import type { SignedRuntimeOptions } from "./raw/signed";
 import type { BedrockRuntime, ConverseStreamResult } from "./runtime";
 import { SdkBedrockRuntime } from "./runtime";
 
-export type { SignedRuntimeOptions as RawRuntimeOptions } from "./raw/signed";
+export interface RawRuntimeOptions extends SignedRuntimeOptions {
+  /** How requests reach Bedrock (default: the process's shared socket client). */
+  http?: UpstreamHttp;
+}
+
+let shared: UpstreamSender | undefined;
+/** The process's socket client (one keep-alive pool per endpoint). */
+export function sharedUpstream(): UpstreamSender {
+  shared ??= new UpstreamSender("socket");
+  return shared;
+}
 
 /**
- * {@link BedrockRuntime} with Converse and ConverseStream over signed `fetch`
+ * {@link BedrockRuntime} with Converse and ConverseStream over signed HTTP
  * (JSON, and the event stream codec); InvokeModel delegates to the SDK client.
  */
 export class RawBedrockRuntime implements BedrockRuntime {
   private readonly sdk: SdkBedrockRuntime;
   private readonly requests: RuntimeRequests;
+  private readonly http: UpstreamHttp;
 
   constructor(
     private readonly client: BedrockRuntimeClient,
@@ -62,6 +78,7 @@ export class RawBedrockRuntime implements BedrockRuntime {
   ) {
     this.sdk = new SdkBedrockRuntime(client);
     this.requests = new RuntimeRequests(client, opts);
+    this.http = opts.http ?? sharedUpstream();
   }
 
   async converse(
@@ -74,7 +91,7 @@ export class RawBedrockRuntime implements BedrockRuntime {
       strategy,
       async (attempts, totalRetryDelay) => {
         const req = await this.requests.build(input, "converse");
-        const res = await sendSigned(req, signal);
+        const res = await this.http.send(req, signal);
         if (res.status < 200 || res.status >= 300) throw await httpError(res);
         // Read inside the attempt, as the SDK's deserializer does: a body cut
         // short is a retryable transport error, not a half result.
@@ -98,11 +115,10 @@ export class RawBedrockRuntime implements BedrockRuntime {
     signal: AbortSignal | undefined,
   ): Promise<ConverseStreamResult> {
     const req = await this.requests.build(input);
-    const res = await sendSigned(req, signal);
+    const res = await this.http.send(req, signal);
     if (res.status < 200 || res.status >= 300) throw await httpError(res);
     const requestId = res.headers.get("x-amzn-requestid") ?? undefined;
-    if (!res.body) throw new Error("ConverseStream returned no stream");
-    const batches = decodeBatches(res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>);
+    const batches = decodeBatches(res.reader());
     // Like the SDK, read the first event before resolving: a first-frame
     // exception rejects here, inside the retry loop.
     const first = await batches.next();

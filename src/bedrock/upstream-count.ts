@@ -3,7 +3,8 @@
  * route get the same treatment:
  * - counts the Bedrock runtime calls in flight (a stream until it ends), for
  *   /metrics: with Bun's per-process fetch limit known, calls beyond it are the
- *   ones waiting inside fetch;
+ *   ones waiting inside fetch (calls on the raw transport's own sockets,
+ *   src/bedrock/raw/http1.ts, are not fetches and are left out of that count);
  * - names a connection that breaks after a stream has started for what it is,
  *   `upstream_incomplete`, rather than `upstream_unreachable`.
  *
@@ -19,6 +20,8 @@ export class UpstreamCounter {
   constructor(
     /** The fetch limit this process runs with (see fetch-capacity.ts). */
     readonly fetchCap: number,
+    /** Calls on the raw transport's own sockets (not fetches). */
+    private readonly onSockets: () => number = () => 0,
   ) {}
 
   get inFlight(): number {
@@ -27,7 +30,7 @@ export class UpstreamCounter {
 
   /** Calls beyond the fetch limit: waiting inside fetch for a slot. */
   get queued(): number {
-    return Math.max(0, this.#inFlight - this.fetchCap);
+    return Math.max(0, this.#inFlight - this.onSockets() - this.fetchCap);
   }
 
   /** Counts one call in; the returned function counts it out (idempotent). */

@@ -23,7 +23,13 @@ export interface GatewayMetricsOptions {
   /** Sampled at scrape time: API requests holding a concurrency slot. */
   upstreamInFlight?: () => number;
   /** Sampled at scrape time: Bedrock calls in flight, waiting for a fetch slot, and the limit. */
-  upstreamCalls?: () => { inFlight: number; queued: number; fetchCap: number };
+  upstreamCalls?: () => {
+    inFlight: number;
+    queued: number;
+    fetchCap: number;
+    /** Calls on the raw transport's own sockets (UPSTREAM_HTTP=socket), not subject to the fetch limit. */
+    onSockets?: number;
+  };
 }
 
 /** Seconds; LLM calls run from sub-second to minutes. */
@@ -142,10 +148,18 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: "gateway_upstream_requests_queued",
-      help: "Bedrock calls beyond Bun's fetch limit, waiting inside fetch for a slot (should stay 0).",
+      help: "Bedrock calls over fetch beyond Bun's fetch limit, waiting inside fetch for a slot (should stay 0).",
       registers,
       collect() {
         this.set(calls?.().queued ?? 0);
+      },
+    });
+    new Gauge({
+      name: "gateway_upstream_socket_requests_in_flight",
+      help: "Bedrock requests on the gateway's own HTTP/1.1 sockets (UPSTREAM_HTTP=socket): not fetches, no fetch limit.",
+      registers,
+      collect() {
+        this.set(calls?.().onSockets ?? 0);
       },
     });
     new Gauge({

@@ -8,6 +8,7 @@
  * @module
  */
 import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
+import type { UpstreamResponse } from "./http1";
 
 /** Top-level members of ConverseResponse, in the SDK's order. */
 const MEMBERS = [
@@ -58,7 +59,7 @@ function decodeBlock(block: unknown): void {
 /** A parsed Converse body and the response it came in → the SDK's output object. */
 export function converseOutput(
   body: unknown,
-  res: Response,
+  res: Pick<UpstreamResponse, "status" | "headers">,
   attempts: number,
   totalRetryDelay: number,
 ): ConverseCommandOutput {

@@ -9,6 +9,7 @@
 import * as runtimeModels from "@aws-sdk/client-bedrock-runtime";
 import { BedrockRuntimeServiceException } from "@aws-sdk/client-bedrock-runtime";
 import type { Frame } from "../frame-decoder";
+import type { UpstreamResponse } from "./http1";
 
 const decoder = new TextDecoder();
 
@@ -46,7 +47,10 @@ function sanitizeErrorCode(raw: string): string {
   return code.trim();
 }
 
-function headersOf(res: Response): Record<string, string> {
+/** What an error response needs: fetch's `Response` or the socket client's. */
+type ErrorResponse = Pick<UpstreamResponse, "status" | "headers" | "text">;
+
+function headersOf(res: ErrorResponse): Record<string, string> {
   const out: Record<string, string> = {};
   res.headers.forEach((v, k) => {
     out[k] = v;
@@ -55,7 +59,7 @@ function headersOf(res: Response): Record<string, string> {
 }
 
 /** An HTTP error response → the error the SDK would throw for it. */
-export async function httpError(res: Response): Promise<Error> {
+export async function httpError(res: ErrorResponse): Promise<Error> {
   const text = await res.text();
   let body: Record<string, unknown> = {};
   try {

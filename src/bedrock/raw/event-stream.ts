@@ -9,6 +9,7 @@ import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { decodeFrame, type Frame, readUint32 } from "../frame-decoder";
 import type { EventBatches } from "../runtime";
 import { frameError } from "./errors";
+import type { BodyReader, ReadResult } from "./http1";
 
 const decoder = new TextDecoder();
 
@@ -56,9 +57,7 @@ function toEvent(member: string, payload: Record<string, unknown>): ConverseStre
  * generator's resume, await and yield (bench/README.md, "The stream's
  * per-event path").
  */
-export function decodeBatches(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): AsyncGenerator<ConverseStreamOutput[]> {
+export function decodeBatches(reader: BodyReader): AsyncGenerator<ConverseStreamOutput[]> {
   return new DecodeLoop(reader);
 }
 
@@ -70,7 +69,7 @@ class DecodeLoop implements AsyncGenerator<ConverseStreamOutput[]> {
   /** Thrown by the next call, after the events read before it were handed out. */
   #failure: Error | undefined;
 
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+  constructor(private readonly reader: BodyReader) {}
 
   next(): Promise<IteratorResult<ConverseStreamOutput[]>> {
     if (this.#done) return Promise.resolve(DONE);
@@ -83,7 +82,7 @@ class DecodeLoop implements AsyncGenerator<ConverseStreamOutput[]> {
   }
 
   readonly #onRead = (
-    r: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>,
+    r: ReadResult,
   ): IteratorResult<ConverseStreamOutput[]> | Promise<IteratorResult<ConverseStreamOutput[]>> => {
     if (this.#done) return DONE; // the consumer stopped meanwhile
     if (r.done) {
