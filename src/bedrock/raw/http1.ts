@@ -191,7 +191,7 @@ class Exchange implements UpstreamResponse, BodyReader {
     private readonly client: Http1Client,
     private readonly origin: Origin,
     private readonly url: string,
-    private readonly bytes: string,
+    private bytes: string,
     private readonly signal: AbortSignal | undefined,
   ) {
     this.headPromise = new Promise((resolve, reject) => {
@@ -231,7 +231,11 @@ class Exchange implements UpstreamResponse, BodyReader {
 
   /** Socket data for this exchange. */
   data(buf: Uint8Array): void {
-    this.#gotBytes = true;
+    if (!this.#gotBytes) {
+      this.#gotBytes = true;
+      // No retry after the first response byte: a long stream does not keep the request alive.
+      this.bytes = "";
+    }
     let at = 0;
     if (!this.#headDone) {
       const head = this.#head ? concat(this.#head, buf) : buf;
