@@ -20,7 +20,8 @@
  *                            load-generator process, --scale-ramp=MS (default 1000) to open them all
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT); `raw@DIR`
  *                            runs another checkout (git archive + node_modules link) for a
- *                            same-run before/after
+ *                            same-run before/after; `raw#K=V,K=V` (after either) adds env vars to
+ *                            that gateway only (e.g. memory settings, same run as the plain one)
  *   --surfaces=chat,anthropic,responses  gateway APIs to drive: /v1/chat/completions (Converse),
  *                            /v1/messages (Claude natively, InvokeModel; first transport only, as
  *                            InvokeModel has one transport) and /v1/responses (Converse, the same
@@ -97,7 +98,14 @@ const SCALE_ENV: Record<string, string> =
  * <commit>` unpacked, node_modules linked) next to this one: a same-run before/after.
  */
 async function startGateway(emulatorUrl: string, target: string): Promise<Proc> {
-  const [transport = "raw", root = ROOT] = target.split("@");
+  const [spec = "raw", extra = ""] = target.split("#");
+  const [transport = "raw", root = ROOT] = spec.split("@");
+  const extraEnv = Object.fromEntries(
+    extra
+      .split(",")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
   const port = freePort();
   return spawnService({
     name: `gateway(${target})`,
@@ -122,6 +130,7 @@ async function startGateway(emulatorUrl: string, target: string): Promise<Proc> 
       API_KEY: "",
       DATA_DIR: mkdtempSync(join(tmpdir(), "gw-bench-")),
       ...SCALE_ENV,
+      ...extraEnv,
     },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",
