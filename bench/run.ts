@@ -39,6 +39,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jscHeapEnv } from "../src/jsc-heap";
 import { renderKeysBench, renderKeysMicro, runKeysBench, runKeysMicro } from "./keys";
 import { runLoad } from "./load";
 import {
@@ -94,6 +95,16 @@ const SCALE_ENV: Record<string, string> =
     : {};
 
 /**
+ * A profiled gateway gets what it would re-exec itself for (src/fetch-capacity.ts) from the
+ * start: Bun's sampling profiler can kill a process that calls execve (SIGPWR, seen on 1.4.5).
+ */
+const profiling = (process.env.BENCH_GATEWAY_BUN_FLAGS ?? "").includes("--cpu-prof");
+const NO_REEXEC_ENV: Record<string, string> = {
+  BUN_CONFIG_MAX_HTTP_REQUESTS: "65535",
+  ...jscHeapEnv({}),
+};
+
+/**
  * `raw` or `sdk`; `raw@DIR` runs another checkout of the gateway (e.g. `git archive
  * <commit>` unpacked, node_modules linked) next to this one: a same-run before/after.
  */
@@ -130,6 +141,7 @@ async function startGateway(emulatorUrl: string, target: string): Promise<Proc> 
       API_KEY: "",
       DATA_DIR: mkdtempSync(join(tmpdir(), "gw-bench-")),
       ...SCALE_ENV,
+      ...(profiling ? NO_REEXEC_ENV : {}),
       ...extraEnv,
     },
     url: `http://127.0.0.1:${port}`,
