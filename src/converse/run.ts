@@ -103,7 +103,7 @@ export class ConverseRunner {
     clientSignal: AbortSignal,
     obs: RequestObs,
   ): Promise<ConversationResult> {
-    const bound = callSignal([clientSignal, obs.shutdownSignal], this.deps.config.requestTimeoutMs);
+    const bound = callSignal(clientSignal, obs.shutdownSignal, this.deps.config.requestTimeoutMs);
     const out = await this.deps.runtime
       .converse(call.translation.input, bound.signal)
       .catch((err: unknown) => {

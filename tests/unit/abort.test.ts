@@ -1,11 +1,15 @@
-/** callSignal against what it replaces: AbortSignal.any([client, AbortSignal.timeout(ms), shutdown]). */
+/**
+ * callSignal against what it replaces: AbortSignal.any([client,
+ * AbortSignal.timeout(ms), shutdown]); watchAbort against
+ * addEventListener("abort", fn, { once: true }).
+ */
 import { describe, expect, test } from "bun:test";
-import { callSignal } from "../../src/abort";
+import { callSignal, watchAbort } from "../../src/abort";
 
 function both(timeoutMs: number) {
   const client = new AbortController();
   const shutdown = new AbortController();
-  const ours = callSignal([client.signal, shutdown.signal], timeoutMs);
+  const ours = callSignal(client.signal, shutdown.signal, timeoutMs);
   const theirs = AbortSignal.any([client.signal, AbortSignal.timeout(timeoutMs), shutdown.signal]);
   return { client, shutdown, ours, theirs };
 }
@@ -45,7 +49,7 @@ describe("callSignal", () => {
     const shutdown = new AbortController();
     shutdown.abort("second");
     client.abort("first");
-    const ours = callSignal([client.signal, shutdown.signal], 60_000);
+    const ours = callSignal(client.signal, shutdown.signal, 60_000);
     const theirs = AbortSignal.any([client.signal, shutdown.signal]);
     expect(ours.signal.reason).toBe("first");
     expect(theirs.reason).toBe("first");
@@ -64,5 +68,52 @@ describe("callSignal", () => {
     shutdown.abort("shutdown");
     client.abort("client");
     expect(ours.signal.reason).toBe("shutdown");
+  });
+});
+
+describe("watchAbort", () => {
+  test("calls each watcher once, in the order watched, as EventTarget listeners", () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    watchAbort(controller.signal, () => calls.push("a"));
+    const stopB = watchAbort(controller.signal, () => calls.push("b"));
+    watchAbort(controller.signal, () => calls.push("c"));
+    stopB();
+    stopB();
+    controller.abort();
+    controller.abort();
+    expect(calls).toEqual(["a", "c"]);
+  });
+
+  test("a watcher that throws does not stop the others", () => {
+    const controller = new AbortController();
+    const calls: string[] = [];
+    const reported: unknown[] = [];
+    const original = globalThis.reportError;
+    globalThis.reportError = (err: unknown) => reported.push(err);
+    try {
+      watchAbort(controller.signal, () => {
+        throw new Error("boom");
+      });
+      watchAbort(controller.signal, () => calls.push("after"));
+      controller.abort();
+    } finally {
+      globalThis.reportError = original;
+    }
+    expect(calls).toEqual(["after"]);
+    expect(reported).toHaveLength(1);
+  });
+
+  test("separate signals keep separate watchers; a watcher added after the abort is not called", () => {
+    const one = new AbortController();
+    const two = new AbortController();
+    const calls: string[] = [];
+    watchAbort(one.signal, () => calls.push("one"));
+    watchAbort(two.signal, () => calls.push("two"));
+    one.abort();
+    watchAbort(one.signal, () => calls.push("late"));
+    expect(calls).toEqual(["one"]);
+    two.abort();
+    expect(calls).toEqual(["one", "two"]);
   });
 });

@@ -101,7 +101,7 @@ export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
       c.env?.server?.timeout(c.req.raw, 0);
 
       if (!req.stream) {
-        const bound = callSignal([c.req.raw.signal, obs.shutdownSignal], config.requestTimeoutMs);
+        const bound = callSignal(c.req.raw.signal, obs.shutdownSignal, config.requestTimeoutMs);
         const out = await invokeMessage(invoker(), call, bound.signal)
           .catch((err: unknown) => {
             throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
