@@ -63,12 +63,14 @@ async function snapshot() {
   await Bun.sleep(50);
   Bun.gc(true);
   const s = heapStats();
+  // VmRSS before the heap snapshot, which allocates in proportion to the heap.
+  const rss = await statusMiB(process.pid, "VmRSS");
   return {
-    bytes: bytesByClass(),
+    rss,
     extra: s.extraMemorySize,
     counts: s.objectTypeCounts,
     heap: s.heapSize,
-    rss: await statusMiB(process.pid, "VmRSS"),
+    bytes: bytesByClass(),
   };
 }
 
