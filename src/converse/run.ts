@@ -13,6 +13,7 @@
  * @module
  */
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
+import { callSignal } from "../abort";
 import type { BedrockRuntime } from "../bedrock/runtime";
 import type { Config } from "../config";
 import type { Conversation, ConversationResult } from "../conversation";
@@ -102,17 +103,14 @@ export class ConverseRunner {
     clientSignal: AbortSignal,
     obs: RequestObs,
   ): Promise<ConversationResult> {
-    const signal = AbortSignal.any([
-      clientSignal,
-      AbortSignal.timeout(this.deps.config.requestTimeoutMs),
-      obs.shutdownSignal,
-    ]);
+    const bound = callSignal(clientSignal, obs.shutdownSignal, this.deps.config.requestTimeoutMs);
     const out = await this.deps.runtime
-      .converse(call.translation.input, signal)
+      .converse(call.translation.input, bound.signal)
       .catch((err: unknown) => {
         // Interrupted by a shutdown deadline: say so, not "Bedrock timed out".
         throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
-      });
+      })
+      .finally(bound.release);
     obs.recordUsage(out.usage);
     obs.bedrockRequestId = out.$metadata.requestId;
     return adaptResult(resultOf(out), call.translation.structured);

@@ -14,6 +14,8 @@
  *
  * @module
  */
+
+import { watchAbort } from "../abort";
 import { GatewayError, toGatewayError } from "../errors";
 import { shuttingDownError } from "../lifecycle";
 
@@ -154,7 +156,8 @@ class SseWriter<T> {
   #cancelled = false;
   #ended = false;
   #interrupted = false;
-  #onShutdown: (() => void) | undefined;
+  /** Stops watching the shutdown signal, once watched. */
+  #unwatchShutdown: (() => void) | undefined;
 
   constructor(source: AsyncIterator<readonly T[]>, opts: SseOptions<T>) {
     this.#source = source;
@@ -357,12 +360,15 @@ class SseWriter<T> {
   // The shutdown signal lives as long as the server: a listener left on it would
   // keep this stream's whole pipeline reachable. Attached at the first pull,
   // detached when the stream ends in any way.
+  // watchAbort, not addEventListener: with N open streams on one signal, each
+  // add and remove scanned N listeners (bench/README.md, "Session 3").
   #watchShutdown(): void {
     const signal = this.#opts.shutdown;
-    if (!signal || this.#onShutdown || this.#ended) return;
-    this.#onShutdown = this.#shutdownNow;
-    if (signal.aborted) this.#shutdownNow();
-    else signal.addEventListener("abort", this.#shutdownNow, { once: true });
+    if (!signal || this.#unwatchShutdown || this.#ended) return;
+    if (signal.aborted) {
+      this.#unwatchShutdown = () => {};
+      this.#shutdownNow();
+    } else this.#unwatchShutdown = watchAbort(signal, this.#shutdownNow);
   }
 
   readonly #shutdownNow = (): void => {
@@ -374,7 +380,7 @@ class SseWriter<T> {
   };
 
   #end(outcome: { error?: GatewayError; cancelled: boolean }): void {
-    if (this.#onShutdown) this.#opts.shutdown?.removeEventListener("abort", this.#onShutdown);
+    this.#unwatchShutdown?.();
     if (this.#ended) return;
     this.#ended = true;
     this.#opts.onEnd?.(outcome);

@@ -274,6 +274,8 @@ describe("admin views", () => {
         .getByRole("status")
         .filter({ hasText: `Revoked team-a (${keyId})` })
         .waitFor();
+      // The list reloads after the status line: wait for the row to go, then pin it gone.
+      await row.waitFor({ state: "detached" });
       await expect(row.count()).resolves.toBe(0);
       await admin.page.getByRole("checkbox", { name: "Show revoked keys" }).check();
       await row.getByText("revoked").waitFor();

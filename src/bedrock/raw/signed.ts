@@ -10,7 +10,7 @@
  * @module
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { SigV4 } from "./sigv4";
 
 export interface SignedRuntimeOptions {
   /** Explicit endpoint (tests); otherwise AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, or the SDK's endpoint rules. */
@@ -43,9 +43,11 @@ export function sendSigned(req: SignedRequest, signal?: AbortSignal): Promise<Re
 
 /** Builds signed requests against one bedrock-runtime endpoint. */
 export class SignedRuntime {
-  private readonly signer: SignatureV4;
+  private readonly signer: SigV4;
   private readonly env: Record<string, string | undefined>;
   private endpoint: Promise<URL> | undefined;
+  /** The endpoint once resolved: no await per request after the first. */
+  private base: { url: URL; host: string; pathPrefix: string; origin: string } | undefined;
 
   constructor(
     private readonly client: BedrockRuntimeClient,
@@ -53,12 +55,11 @@ export class SignedRuntime {
   ) {
     this.env = opts.env ?? process.env;
     // The client's own resolved providers: same credential chain (memoised,
-    // refreshed before expiry), same region, same hash implementation.
-    this.signer = new SignatureV4({
+    // refreshed before expiry), same region; the SDK signer's bytes (src/bedrock/raw/sigv4.ts).
+    this.signer = new SigV4({
       credentials: client.config.credentials,
       region: client.config.region,
       service: "bedrock",
-      sha256: client.config.sha256,
     });
   }
 
@@ -87,31 +88,31 @@ export class SignedRuntime {
    * @param path starts with `/`, already label-encoded
    */
   async post(path: string, headers: Record<string, string>, body: string): Promise<SignedRequest> {
-    const base = await this.baseUrl();
-    const fullPath = `${base.pathname.replace(/\/$/, "")}${path}`;
-    const unsigned: Record<string, string> = { ...headers, host: base.host };
+    let base = this.base;
+    if (base === undefined) {
+      const url = await this.baseUrl();
+      base = {
+        url,
+        host: url.host,
+        pathPrefix: url.pathname.replace(/\/$/, ""),
+        origin: `${url.protocol}//${url.host}`,
+      };
+      this.base = base;
+    }
+    const fullPath = `${base.pathPrefix}${path}`;
     const token = this.env.AWS_BEARER_TOKEN_BEDROCK;
-    const signed = token
-      ? { ...unsigned, authorization: `Bearer ${token}` }
-      : (
-          await this.signer.sign({
-            method: "POST",
-            protocol: base.protocol,
-            hostname: base.hostname,
-            ...(base.port ? { port: Number(base.port) } : {}),
-            path: fullPath,
-            query: {},
-            headers: unsigned,
-            body,
-          })
-        ).headers;
-    // The transport sets host itself from the URL.
-    const { host: _host, ...send } = signed;
-    return {
-      url: `${base.protocol}//${base.host}${fullPath}`,
-      method: "POST",
-      headers: send,
-      body,
-    };
+    let send: Record<string, string>;
+    if (token) {
+      send = { ...headers, authorization: `Bearer ${token}` };
+    } else {
+      send = await this.signer.sign({
+        method: "POST",
+        path: fullPath,
+        host: base.host,
+        headers,
+        body,
+      });
+    }
+    return { url: `${base.origin}${fullPath}`, method: "POST", headers: send, body };
   }
 }

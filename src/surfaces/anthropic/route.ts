@@ -9,7 +9,9 @@
  *
  * @module
  */
+
 import { type Context, Hono } from "hono";
+import { callSignal } from "../../abort";
 import type { ConverseRunner } from "../../converse/run";
 import { GatewayError } from "../../errors";
 import { headerSafe } from "../../headers";
@@ -99,14 +101,12 @@ export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
       c.env?.server?.timeout(c.req.raw, 0);
 
       if (!req.stream) {
-        const signal = AbortSignal.any([
-          c.req.raw.signal,
-          AbortSignal.timeout(config.requestTimeoutMs),
-          obs.shutdownSignal,
-        ]);
-        const out = await invokeMessage(invoker(), call, signal).catch((err: unknown) => {
-          throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
-        });
+        const bound = callSignal(c.req.raw.signal, obs.shutdownSignal, config.requestTimeoutMs);
+        const out = await invokeMessage(invoker(), call, bound.signal)
+          .catch((err: unknown) => {
+            throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
+          })
+          .finally(bound.release);
         obs.recordUsage(converseUsage(out.message.usage));
         obs.bedrockRequestId = out.requestId;
         return c.json(out.message);
