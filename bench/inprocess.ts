@@ -280,7 +280,12 @@ const BODIES: Record<string, { path: string; body: unknown }> = {
   },
   "responses-stream20-store": {
     path: "/v1/responses",
-    body: { model: MODEL, stream: true, instructions: "You are brief.", input: "Say twenty words." },
+    body: {
+      model: MODEL,
+      stream: true,
+      instructions: "You are brief.",
+      input: "Say twenty words.",
+    },
   },
   "anthropic-stream20": {
     path: "/v1/messages",

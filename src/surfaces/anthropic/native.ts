@@ -137,8 +137,7 @@ export async function invokeStream(
       }
       return batches.next().then(convert);
     },
-    return: () =>
-      batches.return(undefined).then(() => ({ done: true as const, value: undefined })),
+    return: () => batches.return(undefined).then(() => ({ done: true as const, value: undefined })),
   };
   return { events, requestId: res.headers.get("x-amzn-requestid") ?? undefined };
 }
