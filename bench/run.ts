@@ -20,7 +20,8 @@
  *                            load-generator process, --scale-ramp=MS (default 1000) to open them all
  *   --transports=raw,sdk     gateway Bedrock transports to run (BEDROCK_TRANSPORT); `raw@DIR`
  *                            runs another checkout (git archive + node_modules link) for a
- *                            same-run before/after
+ *                            same-run before/after; `raw#K=V,K=V` (after either) adds env vars to
+ *                            that gateway only (e.g. memory settings, same run as the plain one)
  *   --surfaces=chat,anthropic,responses  gateway APIs to drive: /v1/chat/completions (Converse),
  *                            /v1/messages (Claude natively, InvokeModel; first transport only, as
  *                            InvokeModel has one transport) and /v1/responses (Converse, the same
@@ -38,6 +39,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jscHeapEnv } from "../src/jsc-heap";
 import { renderKeysBench, renderKeysMicro, runKeysBench, runKeysMicro } from "./keys";
 import { runLoad } from "./load";
 import {
@@ -93,11 +95,28 @@ const SCALE_ENV: Record<string, string> =
     : {};
 
 /**
+ * A profiled gateway gets what it would re-exec itself for (src/fetch-capacity.ts) from the
+ * start: Bun's sampling profiler can kill a process that calls execve (SIGPWR, seen on 1.4.5).
+ */
+const profiling = (process.env.BENCH_GATEWAY_BUN_FLAGS ?? "").includes("--cpu-prof");
+const NO_REEXEC_ENV: Record<string, string> = {
+  BUN_CONFIG_MAX_HTTP_REQUESTS: "65535",
+  ...jscHeapEnv({}),
+};
+
+/**
  * `raw` or `sdk`; `raw@DIR` runs another checkout of the gateway (e.g. `git archive
  * <commit>` unpacked, node_modules linked) next to this one: a same-run before/after.
  */
 async function startGateway(emulatorUrl: string, target: string): Promise<Proc> {
-  const [transport = "raw", root = ROOT] = target.split("@");
+  const [spec = "raw", extra = ""] = target.split("#");
+  const [transport = "raw", root = ROOT] = spec.split("@");
+  const extraEnv = Object.fromEntries(
+    extra
+      .split(",")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
   const port = freePort();
   return spawnService({
     name: `gateway(${target})`,
@@ -122,6 +141,8 @@ async function startGateway(emulatorUrl: string, target: string): Promise<Proc> 
       API_KEY: "",
       DATA_DIR: mkdtempSync(join(tmpdir(), "gw-bench-")),
       ...SCALE_ENV,
+      ...(profiling ? NO_REEXEC_ENV : {}),
+      ...extraEnv,
     },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/health",

@@ -4,7 +4,9 @@
  * own process), a load-generator process (bench/scale-client.ts) holds N slow
  * streams open, and `bun:jsc` heapStats after a full GC, minus the same
  * before the streams, divided by N, gives objects per open stream by type
- * and heap bytes per stream. Next to it, VmRSS growth per stream.
+ * and heap bytes per stream. Next to it, VmRSS growth per stream, and the
+ * heap bytes by class from a heap snapshot with JSC's "extra memory" (array
+ * buffers and other memory outside the cells) per stream.
  *
  *   bun run bench/stream-heap.ts [--streams=1000] [--top=25]
  */
@@ -42,15 +44,33 @@ const gw = await startGateway(config, {
   logger: silentLogger,
 });
 
+/** Bytes per class from a JSC heap snapshot (nodes are [id, size, class, flags]). */
+function bytesByClass(): Record<string, number> {
+  const snap = Bun.generateHeapSnapshot() as unknown as {
+    nodes: number[];
+    nodeClassNames: string[];
+  };
+  const out: Record<string, number> = {};
+  for (let i = 0; i < snap.nodes.length; i += 4) {
+    const name = snap.nodeClassNames[snap.nodes[i + 2] ?? 0] ?? "?";
+    out[name] = (out[name] ?? 0) + (snap.nodes[i + 1] ?? 0);
+  }
+  return out;
+}
+
 async function snapshot() {
   Bun.gc(true);
   await Bun.sleep(50);
   Bun.gc(true);
   const s = heapStats();
+  // VmRSS before the heap snapshot, which allocates in proportion to the heap.
+  const rss = await statusMiB(process.pid, "VmRSS");
   return {
+    rss,
+    extra: s.extraMemorySize,
     counts: s.objectTypeCounts,
     heap: s.heapSize,
-    rss: await statusMiB(process.pid, "VmRSS"),
+    bytes: bytesByClass(),
   };
 }
 
@@ -96,6 +116,17 @@ try {
     `${N} open streams: JS heap +${((open.heap - before.heap) / N / 1024).toFixed(1)} KiB/stream, VmRSS +${(((open.rss - before.rss) * 1024) / N).toFixed(1)} KiB/stream, ~${total.toFixed(0)} objects/stream`,
   );
   for (const [type, d] of diff.slice(0, TOP)) console.log(`  ${d.toFixed(1).padStart(6)}  ${type}`);
+  // Where the heap bytes are: the snapshot's cell sizes (with what each cell reports it owns).
+  const bytes: [string, number][] = Object.entries(open.bytes)
+    .map(([type, b]): [string, number] => [type, (b - (before.bytes[type] ?? 0)) / N])
+    .filter(([, b]) => Math.abs(b) >= 64)
+    .sort((a, b) => b[1] - a[1]);
+  const snapTotal = bytes.reduce((a, [, b]) => a + b, 0);
+  console.log(
+    `heap snapshot: +${(snapTotal / 1024).toFixed(1)} KiB/stream in cells; extra memory (buffers outside cells) +${((open.extra - before.extra) / N / 1024).toFixed(1)} KiB/stream`,
+  );
+  for (const [type, b] of bytes.slice(0, TOP))
+    console.log(`  ${(b / 1024).toFixed(2).padStart(7)} KiB  ${type}`);
 } finally {
   await gw.stop();
   await emu.stop();

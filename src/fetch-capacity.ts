@@ -11,7 +11,9 @@
  * process was started without a high enough limit, it replaces itself
  * (`execve`, same PID, same argv, same stdio) with the limit in its
  * environment. The PID staying the same matters: systemd, ECS and
- * `bun run start` keep signalling the process they started.
+ * `bun run start` keep signalling the process they started. The same re-exec
+ * carries JSC's heap setting (src/jsc-heap.ts), which Bun also reads only at
+ * start: one re-exec at most, whichever is missing.
  *
  * @module
  */
@@ -55,22 +57,36 @@ export type LiftOutcome =
   | { kind: "failed"; cap: number; needed: number; reason: string };
 
 /**
- * Makes sure this process runs with a fetch limit of at least `needed`.
- * Returns only when no re-exec was needed or it could not happen; on success
- * the process image is replaced and this function never returns.
+ * Makes sure this process runs with a fetch limit of at least `needed`, and
+ * with the other start-up-only variables in `alsoSet` (JSC's heap settings,
+ * src/jsc-heap.ts; the caller leaves out what the operator set). Returns only
+ * when no re-exec was needed or it could not happen; on success the process
+ * image is replaced and this function never returns.
  */
 export function liftFetchCap(
   needed: number,
   env: Record<string, string | undefined> = process.env,
+  alsoSet: Record<string, string> = {},
 ): LiftOutcome {
   const cap = currentFetchCap(env);
+  // MARK is "1" when the gateway set the fetch limit on its re-exec, "0" when it set only `alsoSet`.
+  const reexeced = env[MARK] !== undefined;
+  const operatorCap = env[VAR] !== undefined && env[MARK] !== "1";
+  const liftCap = cap < needed && !operatorCap;
+  const missing = Object.entries(alsoSet).filter(([k]) => env[k] === undefined);
+  let reason = "still capped after re-exec";
+  if (!reexeced && (liftCap || missing.length > 0)) {
+    reason = process.execArgv.some((a) => a.startsWith("--watch") || a.startsWith("--hot"))
+      ? "watch mode cannot re-exec"
+      : reexec({
+          ...env,
+          ...Object.fromEntries(missing),
+          ...(liftCap ? { [VAR]: String(needed) } : {}),
+          [MARK]: liftCap ? "1" : "0",
+        });
+  }
   if (cap >= needed) return { kind: "ok", cap };
-  if (env[VAR] !== undefined && env[MARK] === undefined) return { kind: "operator", cap, needed };
-  if (env[MARK] !== undefined)
-    return { kind: "failed", cap, needed, reason: "still capped after re-exec" };
-  if (process.execArgv.some((a) => a.startsWith("--watch") || a.startsWith("--hot")))
-    return { kind: "failed", cap, needed, reason: "watch mode cannot re-exec" };
-  const reason = reexec({ ...env, [VAR]: String(needed), [MARK]: "1" });
+  if (operatorCap) return { kind: "operator", cap, needed };
   return { kind: "failed", cap, needed, reason };
 }
 

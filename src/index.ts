@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from "./config";
 import { liftFetchCap, neededFetchCap } from "./fetch-capacity";
+import { jscHeapEnv } from "./jsc-heap";
 import { type Gateway, startGateway } from "./server";
 import { StopSignals } from "./signals";
 import { StoreUnavailableError } from "./state";
@@ -20,9 +21,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // Before anything fetches: Bun reads its fetch limit at process start only, so
-  // this may replace the process (same PID) with the limit in its environment.
-  const fetchCap = liftFetchCap(neededFetchCap(config));
+  // Before anything fetches: Bun reads its fetch limit and JSC's heap settings at process
+  // start only, so this may replace the process (same PID) with them in its environment.
+  const fetchCap = liftFetchCap(neededFetchCap(config), process.env, jscHeapEnv());
   // Signals are handled from the start: one that arrives while the catalog loads is
   // acted on as soon as the gateway exists (it may already be serving requests).
   let gw: Gateway | undefined;

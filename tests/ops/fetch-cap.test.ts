@@ -7,8 +7,11 @@
  * Bedrock at once — every one gets its first event before any stream ends.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { totalmem } from "node:os";
 import { type Emulator, startEmulator } from "../../src/emulator";
-import { currentFetchCap, neededFetchCap } from "../../src/fetch-capacity";
+import { currentFetchCap, liftFetchCap, neededFetchCap } from "../../src/fetch-capacity";
+import { JSC_RAM_CAP, JSC_RAM_VAR, jscHeapEnv, jscRamSize } from "../../src/jsc-heap";
 import { type GatewayProcess, spawnGateway } from "../support/process";
 import { postJson, type RawConn, rawConnect } from "../support/raw-http";
 
@@ -40,6 +43,35 @@ test("the limit is derived from MAX_CONCURRENT_REQUESTS and read only from the s
   expect(currentFetchCap({})).toBe(256);
   expect(currentFetchCap({ BUN_CONFIG_MAX_HTTP_REQUESTS: "5000" })).toBe(5000);
   expect(currentFetchCap({ BUN_CONFIG_MAX_HTTP_REQUESTS: "nonsense" })).toBe(256);
+});
+
+test("nothing to set: no re-exec, and the operator's own settings are kept", () => {
+  const env = { BUN_CONFIG_MAX_HTTP_REQUESTS: "5000", [JSC_RAM_VAR]: "0" };
+  // Returns (a re-exec would have replaced this test process).
+  expect(liftFetchCap(300, env, { [JSC_RAM_VAR]: "1" })).toEqual({ kind: "ok", cap: 5000 });
+  expect(liftFetchCap(9000, env, {})).toEqual({ kind: "operator", cap: 5000, needed: 9000 });
+  expect(jscHeapEnv(env, 2 ** 34, undefined)).toEqual({});
+});
+
+test("JSC is told the container's memory limit, else the machine's RAM, at most 8 GiB", () => {
+  const GiB = 1024 ** 3;
+  expect(JSC_RAM_CAP).toBe(8 * GiB);
+  expect(jscRamSize(4 * GiB, undefined)).toBe(4 * GiB);
+  expect(jscRamSize(24 * GiB, undefined)).toBe(8 * GiB);
+  expect(jscRamSize(24 * GiB, 24 * GiB)).toBe(8 * GiB); // Bun reports the RAM when there is no limit
+  expect(jscRamSize(64 * GiB, 2 * GiB)).toBe(2 * GiB);
+  expect(jscRamSize(4 * GiB, 0)).toBe(4 * GiB);
+  expect(jscHeapEnv({}, 4 * GiB, GiB / 2)).toEqual({ [JSC_RAM_VAR]: String(GiB / 2) });
+});
+
+test("the gateway process re-execs itself once with the fetch limit and JSC's RAM size", () => {
+  const environ = readFileSync(`/proc/${gw.proc.pid}/environ`, "utf8").split("\0");
+  expect(environ).toContain(
+    `BUN_CONFIG_MAX_HTTP_REQUESTS=${neededFetchCap({ maxConcurrentRequests: 1000, embeddingConcurrency: 8 })}`,
+  );
+  expect(environ).toContain(
+    `${JSC_RAM_VAR}=${jscRamSize(totalmem(), process.constrainedMemory?.())}`,
+  );
 });
 
 test(`${N} concurrent slow streams all reach Bedrock at once (no 256 cap inside fetch)`, async () => {
