@@ -7,17 +7,26 @@
  * thread, not wall time), but it leaves out Bun's HTTP server and the
  * transport.
  *
- *   bun run bench/inprocess.ts [--against=DIR] [--requests=N] [--rounds=N]
- *     [--modes=stream20,nonstream,responses-stream20,responses-nonstream]
+ *   bun run bench/inprocess.ts [--against=DIR] [--requests=N] [--rounds=N] [--framed] [--deltas=N] [--warmup=N]
+ *     [--modes=stream20,nonstream,responses-stream20,responses-nonstream,
+ *      responses-stream20-store,anthropic-stream20,anthropic-nonstream]
  *
  * The `responses-*` modes ask /v1/responses for the same work as chat (store:
- * false, as Codex sends): the Responses surface's cost against chat's.
+ * false, as Codex sends; `-store`: store true, the API's default, SQLite in a
+ * temporary file); the `anthropic-*` modes ask /v1/messages (Claude: the
+ * native path, a fake NativeInvoker answering with InvokeModelWithResponseStream
+ * frames, one per read, so they include its frame decoding). `--framed` makes
+ * the chat/Responses fake runtime decode ConverseStream frames too (the raw
+ * transport's decoder, one frame per read) instead of handing over parsed
+ * events, so all three surfaces pay for decoding.
  *
  * `--against=DIR` also runs another checkout of the gateway (e.g.
  * `git archive <commit> | tar -x -C DIR`, with node_modules linked) in the
  * same process, rounds interleaved, for a same-run comparison.
  */
-import { resolve } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
 function flag(name: string): string | undefined {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -26,21 +35,26 @@ function flag(name: string): string | undefined {
 
 const REQUESTS = Number(flag("requests") ?? 2000);
 const ROUNDS = Number(flag("rounds") ?? 5);
+/** Requests per target and mode before the measured rounds (JIT tiers, caches). */
+const WARMUP = Number(flag("warmup") ?? 500);
 const MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0";
 
 type Json = Record<string, unknown>;
 
-/** 20 text deltas between the usual first and last events, handed over one batch per event. */
+/** Text deltas per stream (`--deltas=N`; the `*stream20` modes' name keeps the default). */
+const DELTAS = Number(flag("deltas") ?? 20);
+
+/** DELTAS text deltas between the usual first and last events, handed over one batch per event. */
 function streamEvents(): Json[] {
   const events: Json[] = [{ messageStart: { role: "assistant" } }];
-  for (let i = 0; i < 20; i++)
+  for (let i = 0; i < DELTAS; i++)
     events.push({ contentBlockDelta: { contentBlockIndex: 0, delta: { text: `word${i} ` } } });
   events.push(
     { contentBlockStop: { contentBlockIndex: 0 } },
     { messageStop: { stopReason: "end_turn" } },
     {
       metadata: {
-        usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30 },
+        usage: { inputTokens: 10, outputTokens: DELTAS, totalTokens: 10 + DELTAS },
         metrics: { latencyMs: 1 },
       },
     },
@@ -67,7 +81,70 @@ function fakeStream(events: Json[]) {
   };
 }
 
-const fakeRuntime = {
+const FRAMED = process.argv.includes("--framed");
+
+/** One frame per network read. */
+function readsOf(frames: Uint8Array[]): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i >= frames.length) return c.close();
+      c.enqueue(frames[i++] as Uint8Array);
+    },
+  });
+}
+
+/** Claude's native stream of DELTAS text deltas, as InvokeModelWithResponseStream `chunk` frames. */
+function nativeChunks(): Json[] {
+  const out: Json[] = [
+    {
+      type: "message_start",
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 1 },
+      },
+    },
+    { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+  ];
+  for (let i = 0; i < DELTAS; i++)
+    out.push({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: `word${i} ` },
+    });
+  out.push(
+    { type: "content_block_stop", index: 0 },
+    {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: DELTAS },
+    },
+    {
+      type: "message_stop",
+      "amazon-bedrock-invocationMetrics": { inputTokenCount: 10, outputTokenCount: DELTAS },
+    },
+  );
+  return out;
+}
+
+const NATIVE_MESSAGE = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "m",
+  content: [{ type: "text", text: "Hello there, this is an answer." }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 10, output_tokens: 8 },
+};
+
+const fakeRuntimeBase = {
   converse: async () => ({
     output: {
       message: { role: "assistant", content: [{ text: "Hello there, this is an answer." }] },
@@ -96,7 +173,44 @@ async function load(root: string, name: string): Promise<Target> {
   const { StaticModelResolver } = await import(resolve(root, "src/models/resolver.ts"));
   // The state store, where the checkout has one (stored responses, keys): SQLite in memory.
   const state = await import(resolve(root, "src/state/sqlite.ts")).catch(() => undefined);
-  const store = state ? new state.SqliteStore(":memory:") : undefined;
+  const dbDir = mkdtempSync(join(tmpdir(), "inprocess-"));
+  const store = state ? new state.SqliteStore(dbDir) : undefined;
+  const { eventFrame } = await import(resolve(root, "src/emulator/eventstream.ts"));
+  const { decodeBatches, withFirst } = await import(
+    resolve(root, "src/bedrock/raw/event-stream.ts")
+  );
+  const converseFrames = streamEvents().map((e, i) => {
+    const [type, payload] = Object.entries(e)[0] as [string, Json];
+    return eventFrame(type, payload, i) as Uint8Array;
+  });
+  const chunkFrames = nativeChunks().map(
+    (c, i) =>
+      eventFrame(
+        "chunk",
+        { bytes: Buffer.from(JSON.stringify(c)).toString("base64") },
+        i,
+      ) as Uint8Array,
+  );
+  const runtime = {
+    ...fakeRuntimeBase,
+    ...(FRAMED
+      ? {
+          converseStream: async () => {
+            const rest = decodeBatches(readsOf(converseFrames).getReader());
+            return { stream: withFirst(await rest.next(), rest), requestId: "r" };
+          },
+        }
+      : {}),
+  };
+  const native = {
+    invoke: async (_id: string, _body: string, opts: { stream: boolean }) =>
+      opts.stream
+        ? new Response(readsOf(chunkFrames), {
+            headers: { "content-type": "application/vnd.amazon.eventstream" },
+          })
+        : Response.json(NATIVE_MESSAGE),
+    countTokens: async () => 0,
+  };
   const config = loadConfig({ LOG_LEVEL: "error", DEFAULT_MODEL: MODEL });
   const catalog = new ModelCatalog({
     control: { listFoundationModels: async () => [], listInferenceProfiles: async () => [] },
@@ -107,7 +221,8 @@ async function load(root: string, name: string): Promise<Target> {
   const app = createApp({
     config,
     logger: silentLogger,
-    runtime: fakeRuntime,
+    runtime,
+    native,
     catalog,
     models: new StaticModelResolver({
       defaultModel: MODEL,
@@ -163,6 +278,34 @@ const BODIES: Record<string, { path: string; body: unknown }> = {
     path: "/v1/responses",
     body: { model: MODEL, store: false, instructions: "You are brief.", input: "Say hello." },
   },
+  "responses-stream20-store": {
+    path: "/v1/responses",
+    body: {
+      model: MODEL,
+      stream: true,
+      instructions: "You are brief.",
+      input: "Say twenty words.",
+    },
+  },
+  "anthropic-stream20": {
+    path: "/v1/messages",
+    body: {
+      model: MODEL,
+      stream: true,
+      max_tokens: 1024,
+      system: "You are brief.",
+      messages: [{ role: "user", content: "Say twenty words." }],
+    },
+  },
+  "anthropic-nonstream": {
+    path: "/v1/messages",
+    body: {
+      model: MODEL,
+      max_tokens: 1024,
+      system: "You are brief.",
+      messages: [{ role: "user", content: "Say hello." }],
+    },
+  },
 };
 
 /** CPU µs per request of `n` sequential requests. */
@@ -186,9 +329,30 @@ if (against) targets.push(await load(resolve(against), `against ${against}`));
 
 const results = new Map<string, number[]>();
 const modes = (flag("modes") ?? "stream20,nonstream").split(",");
-for (const [mode, body] of Object.entries(BODIES).filter(([m]) => modes.includes(m))) {
-  for (const t of targets) await measure(t, body, 200); // warm-up
-  for (let round = 0; round < ROUNDS; round++) {
+/** What a complete answer of each kind contains (checked once per target, before measuring). */
+const END: Record<string, string> = {
+  stream20: "data: [DONE]",
+  nonstream: '"finish_reason":"stop"',
+  "responses-stream20": "event: response.completed",
+  "responses-stream20-store": "event: response.completed",
+  "responses-nonstream": '"status":"completed"',
+  "anthropic-stream20": "event: message_stop",
+  "anthropic-nonstream": '"stop_reason":"end_turn"',
+};
+const chosen = Object.entries(BODIES).filter(([m]) => modes.includes(m));
+for (const [mode, body] of chosen) {
+  for (const t of targets) {
+    const res = await t.request(body.path, body.body);
+    const text = await res.text();
+    if (res.status !== 200 || !text.includes(END[mode] ?? "")) {
+      throw new Error(`${mode} on ${t.name}: ${res.status} ${text.slice(0, 300)}`);
+    }
+    await measure(t, body, WARMUP);
+  }
+}
+// Rounds interleave the modes as well as the targets, so the surfaces compare within one run.
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [mode, body] of round % 2 === 0 ? chosen : [...chosen].reverse()) {
     // Alternate the order so drift on a shared machine hits both alike.
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const t of order) {

@@ -7,7 +7,7 @@
  */
 import { cpus, release, totalmem } from "node:os";
 import type { LoadResult } from "./load";
-import { chatFrames, chunksOf, type Mode, responsesEvents } from "./targets";
+import { anthropicEvents, chatFrames, chunksOf, type Mode, responsesEvents } from "./targets";
 
 export interface Cell {
   /** "floor", "gateway:raw", "gateway:sdk", "portkey". */
@@ -57,18 +57,29 @@ function ratioLines(row: Cell[]): string[] {
       parts.push(`${f(c.load.rps / portkey.load.rps, 2)}× Portkey req/s`);
       parts.push(`${f(c.cpuMsPerReq / portkey.cpuMsPerReq, 2)}× Portkey CPU/req`);
     }
-    // The Responses surface against the chat surface of the same gateway process.
-    const chat = c.target.startsWith("responses:")
-      ? row.find((x) => x.target === `gateway:${c.target.slice("responses:".length)}`)
-      : undefined;
+    // The Responses and Messages surfaces against the chat surface of the same gateway
+    // process (`gateway:anthropic` runs on the first transport's gateway).
+    const surface = c.target.startsWith("responses:")
+      ? "responses"
+      : c.target === "gateway:anthropic" || c.target.startsWith("anthropic:")
+        ? "anthropic"
+        : undefined;
+    const chatTarget =
+      c.target === "gateway:anthropic"
+        ? row.find((x) => x.target.startsWith("gateway:") && x !== c)?.target
+        : surface
+          ? `gateway:${c.target.slice(c.target.indexOf(":") + 1)}`
+          : undefined;
+    const chat = chatTarget ? row.find((x) => x.target === chatTarget) : undefined;
     if (chat) {
       parts.push(`${f(c.cpuMsPerReq / chat.cpuMsPerReq, 2)}× chat CPU/req`);
       if (c.mode !== "nonstream") {
         const n = chunksOf(c.mode);
-        const perEvent = c.cpuMsPerReq / responsesEvents(n);
+        const events = surface === "anthropic" ? anthropicEvents(n) : responsesEvents(n);
+        const perEvent = c.cpuMsPerReq / events;
         const chatPerEvent = chat.cpuMsPerReq / chatFrames(n);
         parts.push(
-          `CPU/event ${f(perEvent * 1000, 1)} µs vs chat ${f(chatPerEvent * 1000, 1)} µs (${f(perEvent / chatPerEvent, 2)}×; ${responsesEvents(n)} events vs ${chatFrames(n)} frames)`,
+          `CPU/event ${f(perEvent * 1000, 1)} µs vs chat ${f(chatPerEvent * 1000, 1)} µs (${f(perEvent / chatPerEvent, 2)}×; ${events} events vs ${chatFrames(n)} frames)`,
         );
       }
     }

@@ -247,6 +247,7 @@ async function main(): Promise<void> {
           spec.url = spec.url.replace(emu.url, passthrough.url);
           row.push(await measure("passthrough", passthrough, emu, spec, mode, c));
         }
+        const first = gateways.values().next().value;
         for (const [t, gw] of gateways) {
           if (surfaces.includes("chat"))
             row.push(await measure(`gateway:${t}`, gw, emu, gatewaySpec(gw.url, mode), mode, c));
@@ -255,11 +256,11 @@ async function main(): Promise<void> {
               await measure(`responses:${t}`, gw, emu, responsesSpec(gw.url, mode), mode, c),
             );
           }
-        }
-        const first = gateways.values().next().value;
-        if (first && surfaces.includes("anthropic")) {
-          const spec = anthropicSpec(first.url, mode);
-          row.push(await measure("gateway:anthropic", first, emu, spec, mode, c));
+          // Messages on every gateway (`gateway:anthropic` on the first: the row the targets read).
+          if (surfaces.includes("anthropic")) {
+            const label = gw === first ? "gateway:anthropic" : `anthropic:${t}`;
+            row.push(await measure(label, gw, emu, anthropicSpec(gw.url, mode), mode, c));
+          }
         }
         if (portkey) {
           row.push(

@@ -121,6 +121,14 @@ export function responsesEvents(n: number): number {
   return n + 8;
 }
 
+/**
+ * Events of a Messages stream of n text deltas (Claude, native): message_start,
+ * content_block_start, n deltas, content_block_stop, message_delta, message_stop.
+ */
+export function anthropicEvents(n: number): number {
+  return n + 5;
+}
+
 /** Our gateway's Responses endpoint, the same work (store: false, as Codex sends). */
 export function responsesSpec(gatewayUrl: string, mode: Mode): LoadSpec {
   return {

@@ -295,7 +295,14 @@ export class SqliteStore implements Store {
 }
 
 class SqliteResponses implements ResponseStore {
-  constructor(readonly db: Database) {}
+  /** Prepared once (db.run compiles its SQL on every call; one write per stored response). */
+  readonly #put;
+
+  constructor(readonly db: Database) {
+    this.#put = db.query<never, [string, string | null, number, number | null, string]>(
+      "INSERT INTO responses (id, key_id, created_at, expires_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, created_at = excluded.created_at, expires_at = excluded.expires_at, data = excluded.data",
+    );
+  }
 
   async putResponse(r: StoredResponse): Promise<void> {
     const data = JSON.stringify({
@@ -303,10 +310,7 @@ class SqliteResponses implements ResponseStore {
       inputItems: r.inputItems,
       conversation: r.conversation,
     });
-    this.db.run(
-      "INSERT INTO responses (id, key_id, created_at, expires_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, created_at = excluded.created_at, expires_at = excluded.expires_at, data = excluded.data",
-      [r.id, r.keyId, r.createdAt, r.expiresAt, data],
-    );
+    this.#put.run(r.id, r.keyId, r.createdAt, r.expiresAt, data);
   }
 
   async getResponse(id: string): Promise<StoredResponse | null> {

@@ -126,19 +126,18 @@ export async function invokeStream(
   };
   const first = convert(await batches.next());
   let head: IteratorResult<readonly NamedEvent[]> | undefined = first;
+  // Plain functions, not async ones: one promise per network read (the generator's), as on
+  // the Converse path's iterators (bench/README.md, "Session 3: surfaces").
   const events: AsyncIterator<readonly NamedEvent[]> = {
-    next: async () => {
+    next: () => {
       if (head) {
         const r = head;
         head = undefined;
-        return r;
+        return Promise.resolve(r);
       }
-      return convert(await batches.next());
+      return batches.next().then(convert);
     },
-    return: async () => {
-      await batches.return(undefined);
-      return { done: true, value: undefined };
-    },
+    return: () => batches.return(undefined).then(() => ({ done: true as const, value: undefined })),
   };
   return { events, requestId: res.headers.get("x-amzn-requestid") ?? undefined };
 }

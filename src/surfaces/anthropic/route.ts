@@ -24,6 +24,7 @@ import { parseBetaHeader, toNativeBody } from "./betas";
 import { decodeMessagesRequest } from "./decode";
 import { AnthropicStreamEncoder, newMessageId, toAnthropicMessage } from "./encode";
 import { anthropicStatus } from "./errors";
+import { isValidMessagesRequest } from "./fast-schema";
 import { type AnthropicTarget, resolveAnthropicModel } from "./models";
 import { converseUsage, invokeMessage, invokeStream } from "./native";
 import { countTokensRequestSchema, type MessagesRequest, messagesRequestSchema } from "./schema";
@@ -86,77 +87,84 @@ export function anthropicRoute(deps: AppDeps, runner: ConverseRunner): Hono<AppE
     return deps.native;
   };
 
-  app.post("/messages", requireJson(), jsonBody(messagesRequestSchema), async (c) =>
-    anthropicErrors(async () => {
-      const req = c.req.valid("json");
-      const obs = c.var.obs;
-      obs.sessionId = c.req.header("x-claude-code-session-id");
-      const target = resolveAnthropicModel(deps, req.model);
-      obs.model = target.id;
-      if (!target.native) return viaConverse(c, deps, runner, req, target);
-      const { body, warnings } = toNativeBody(req, parseBetaHeader(c.req.header("anthropic-beta")));
-      if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
-      const call = { modelId: target.id, body, clientModel: req.model };
-      // Bun's idle timer would cut a slow model; our own timeouts govern instead.
-      c.env?.server?.timeout(c.req.raw, 0);
+  app.post(
+    "/messages",
+    requireJson(),
+    jsonBody(messagesRequestSchema, isValidMessagesRequest),
+    async (c) =>
+      anthropicErrors(async () => {
+        const req = c.req.valid("json");
+        const obs = c.var.obs;
+        obs.sessionId = c.req.header("x-claude-code-session-id");
+        const target = resolveAnthropicModel(deps, req.model);
+        obs.model = target.id;
+        if (!target.native) return viaConverse(c, deps, runner, req, target);
+        const { body, warnings } = toNativeBody(
+          req,
+          parseBetaHeader(c.req.header("anthropic-beta")),
+        );
+        if (warnings.length > 0) c.header("x-gateway-warnings", headerSafe(warnings.join("; ")));
+        const call = { modelId: target.id, body, clientModel: req.model };
+        // Bun's idle timer would cut a slow model; our own timeouts govern instead.
+        c.env?.server?.timeout(c.req.raw, 0);
 
-      if (!req.stream) {
-        const bound = callSignal(c.req.raw.signal, obs.shutdownSignal, config.requestTimeoutMs);
-        const out = await invokeMessage(invoker(), call, bound.signal)
-          .catch((err: unknown) => {
-            throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
-          })
-          .finally(bound.release);
-        obs.recordUsage(converseUsage(out.message.usage));
-        obs.bedrockRequestId = out.requestId;
-        return c.json(out.message);
-      }
+        if (!req.stream) {
+          const bound = callSignal(c.req.raw.signal, obs.shutdownSignal, config.requestTimeoutMs);
+          const out = await invokeMessage(invoker(), call, bound.signal)
+            .catch((err: unknown) => {
+              throw obs.shutdownSignal.aborted ? obs.shutdownSignal.reason : err;
+            })
+            .finally(bound.release);
+          obs.recordUsage(converseUsage(out.message.usage));
+          obs.bedrockRequestId = out.requestId;
+          return c.json(out.message);
+        }
 
-      const upstream = new AbortController();
-      const abort = () => upstream.abort();
-      c.req.raw.signal.addEventListener("abort", abort, { once: true });
-      const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
-      let lastUpstreamEvent = Date.now();
-      let inputUsage: unknown;
-      const tap = {
-        onEvent(type: string, value: Record<string, unknown> | undefined) {
-          lastUpstreamEvent = Date.now();
-          if (type === "message_start") {
-            const message = value?.message as { usage?: unknown } | undefined;
-            inputUsage = message?.usage;
-          } else if (
-            obs.ttftMs === undefined &&
-            (type === "content_block_delta" || type === "content_block_start")
-          ) {
-            obs.ttftMs = performance.now() - obs.startedAt;
-          } else if (type === "message_delta") {
-            const usage = { ...(inputUsage as object), ...(value?.usage as object) };
-            obs.recordUsage(converseUsage(usage));
-          }
-        },
-      };
-      let stream: Awaited<ReturnType<typeof invokeStream>>;
-      try {
-        stream = await invokeStream(invoker(), call, upstream.signal, tap);
-      } finally {
-        clearTimeout(firstEventTimer);
-      }
-      obs.bedrockRequestId = stream.requestId;
-      const sse = toSseStream(stream.events, {
-        keepaliveMs: config.streamKeepaliveMs,
-        idleTimeoutMs: config.streamIdleTimeoutMs,
-        lastActivity: () => lastUpstreamEvent,
-        abort,
-        shutdown: obs.shutdownSignal,
-        framing: ANTHROPIC_FRAMING,
-        onEnd: (outcome) => {
-          c.req.raw.signal.removeEventListener("abort", abort);
-          obs.endStream(outcome);
-        },
-      });
-      obs.beginStream();
-      return c.body(sse, 200, SSE_HEADERS);
-    }),
+        const upstream = new AbortController();
+        const abort = () => upstream.abort();
+        c.req.raw.signal.addEventListener("abort", abort, { once: true });
+        const firstEventTimer = setTimeout(abort, config.requestTimeoutMs);
+        let lastUpstreamEvent = Date.now();
+        let inputUsage: unknown;
+        const tap = {
+          onEvent(type: string, value: Record<string, unknown> | undefined) {
+            lastUpstreamEvent = Date.now();
+            if (type === "message_start") {
+              const message = value?.message as { usage?: unknown } | undefined;
+              inputUsage = message?.usage;
+            } else if (
+              obs.ttftMs === undefined &&
+              (type === "content_block_delta" || type === "content_block_start")
+            ) {
+              obs.ttftMs = performance.now() - obs.startedAt;
+            } else if (type === "message_delta") {
+              const usage = { ...(inputUsage as object), ...(value?.usage as object) };
+              obs.recordUsage(converseUsage(usage));
+            }
+          },
+        };
+        let stream: Awaited<ReturnType<typeof invokeStream>>;
+        try {
+          stream = await invokeStream(invoker(), call, upstream.signal, tap);
+        } finally {
+          clearTimeout(firstEventTimer);
+        }
+        obs.bedrockRequestId = stream.requestId;
+        const sse = toSseStream(stream.events, {
+          keepaliveMs: config.streamKeepaliveMs,
+          idleTimeoutMs: config.streamIdleTimeoutMs,
+          lastActivity: () => lastUpstreamEvent,
+          abort,
+          shutdown: obs.shutdownSignal,
+          framing: ANTHROPIC_FRAMING,
+          onEnd: (outcome) => {
+            c.req.raw.signal.removeEventListener("abort", abort);
+            obs.endStream(outcome);
+          },
+        });
+        obs.beginStream();
+        return c.body(sse, 200, SSE_HEADERS);
+      }),
   );
 
   app.post("/messages/count_tokens", requireJson(), jsonBody(countTokensRequestSchema), async (c) =>

@@ -163,8 +163,9 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
   /** Building a non-stream Response: no events are kept, so none are made. */
   #quiet = false;
 
-  #copy<T>(value: T): T {
-    return this.#quiet ? value : structuredClone(value);
+  /** The item as it stands, for an event (the encoder changes it later). */
+  #copy(item: OutputItem): OutputItem {
+    return this.#quiet ? item : copyItem(item);
   }
 
   #ev(type: string, fields: Record<string, unknown>, out: ResponseEvent[]): void {
@@ -182,10 +183,11 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
     return this.#done ? this.response : { ...this.response, output: [] };
   }
 
-  /** The first two events. */
+  /** The first two events (one snapshot: nothing changes between them). */
   start(out: ResponseEvent[]): void {
-    this.#ev("response.created", { response: this.#snapshot() }, out);
-    this.#ev("response.in_progress", { response: this.#snapshot() }, out);
+    const response = this.#snapshot();
+    this.#ev("response.created", { response }, out);
+    this.#ev("response.in_progress", { response }, out);
   }
 
   /** One neutral stream event. */
@@ -362,7 +364,16 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
       );
     }
     o.text += delta;
-    this.#ev("response.reasoning_summary_text.delta", { ...base, delta }, out);
+    if (this.#quiet) return;
+    // Per-event path: the event built in one literal (same keys, same order as #ev).
+    out.push({
+      type: "response.reasoning_summary_text.delta",
+      sequence_number: this.#seq++,
+      item_id: o.item.id,
+      output_index: o.index,
+      summary_index: 0,
+      delta,
+    });
   }
 
   #reasoningPart(part: SealedReasoning, out: ResponseEvent[]): void {
@@ -397,11 +408,17 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
       );
     }
     o.text += delta;
-    this.#ev(
-      "response.output_text.delta",
-      { item_id: o.item.id, output_index: o.index, content_index: 0, delta, logprobs: [] },
-      out,
-    );
+    if (this.#quiet) return;
+    // Per-event path: the event built in one literal (same keys, same order as #ev).
+    out.push({
+      type: "response.output_text.delta",
+      sequence_number: this.#seq++,
+      item_id: o.item.id,
+      output_index: o.index,
+      content_index: 0,
+      delta,
+      logprobs: [],
+    });
   }
 
   #toolStart(block: number, id: string, bedrockName: string, out: ResponseEvent[]): void {
@@ -445,11 +462,14 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
     if (o?.kind !== "call" || o.block !== block || delta === "") return;
     o.args += delta;
     if (o.item.type === "function_call") {
-      this.#ev(
-        "response.function_call_arguments.delta",
-        { item_id: o.item.id, output_index: o.index, delta },
-        out,
-      );
+      if (this.#quiet) return;
+      out.push({
+        type: "response.function_call_arguments.delta",
+        sequence_number: this.#seq++,
+        item_id: o.item.id,
+        output_index: o.index,
+        delta,
+      });
     } else {
       const text = o.custom?.push(delta) ?? "";
       if (text !== "") {
@@ -515,6 +535,20 @@ export class ResponseEncoder implements StreamEncoder<ResponseEvent> {
     }
     return { role: "assistant", content };
   }
+}
+
+/**
+ * A copy of an output item for an event, equal to a deep clone of it: items
+ * are flat but for `content` / `summary`, which the encoder replaces (never
+ * changes in place), and whose parts are never changed once placed. The arrays
+ * are copied all the same. structuredClone cost ~5 % of a Responses stream's
+ * CPU (bench/README.md, "Session 3: surfaces").
+ */
+export function copyItem(item: OutputItem): OutputItem {
+  const copy = { ...item };
+  if (copy.type === "message") copy.content = copy.content.slice();
+  else if (copy.type === "reasoning") copy.summary = copy.summary.slice();
+  return copy;
 }
 
 /** Finish reasons that make a response incomplete, and why. */
