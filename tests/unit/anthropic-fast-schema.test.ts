@@ -8,18 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { isValidMessagesRequest } from "../../src/surfaces/anthropic/fast-schema";
 import { messagesRequestSchema } from "../../src/surfaces/anthropic/schema";
-
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../support/rng";
 
 type Json = Record<string, unknown>;
 

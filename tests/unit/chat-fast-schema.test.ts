@@ -9,18 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { decodeChatRequest } from "../../src/surfaces/openai-chat/decode";
 import { isCommonChatRequest } from "../../src/surfaces/openai-chat/fast-schema";
 import { type ChatRequest, chatRequestSchema } from "../../src/surfaces/openai-chat/schema";
-
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../support/rng";
 
 type Json = Record<string, unknown>;
 

@@ -503,6 +503,17 @@ class Exchange implements UpstreamResponse, BodyReader {
     }
   }
 
+  /** Leaves the in-flight count and destroys the socket: it cannot carry another request. */
+  #discardConn(): void {
+    this.#leave();
+    const conn = this.#conn;
+    this.#conn = undefined;
+    if (conn) {
+      conn.exchange = undefined;
+      conn.destroy();
+    }
+  }
+
   #leave(): void {
     if (!this.#counted) return;
     this.#counted = false;
@@ -546,13 +557,7 @@ class Exchange implements UpstreamResponse, BodyReader {
     if (this.#failed || this.#readerDone) return;
     this.#failed = true;
     this.#failure = err;
-    this.#leave();
-    const conn = this.#conn;
-    this.#conn = undefined;
-    if (conn) {
-      conn.exchange = undefined;
-      conn.destroy();
-    }
+    this.#discardConn();
     this.#queue = [];
     this.#queued = 0;
     this.#unlisten();
@@ -629,13 +634,7 @@ class Exchange implements UpstreamResponse, BodyReader {
     this.#unlisten();
     if (!this.#bodyDone) {
       // Not received to its end: the socket cannot be reused.
-      this.#leave();
-      const conn = this.#conn;
-      this.#conn = undefined;
-      if (conn) {
-        conn.exchange = undefined;
-        conn.destroy();
-      }
+      this.#discardConn();
     }
     const w = this.#waiter;
     if (w) {
