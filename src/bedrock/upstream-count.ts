@@ -3,8 +3,9 @@
  * route get the same treatment:
  * - counts the Bedrock runtime calls in flight (a stream until it ends), for
  *   /metrics: with Bun's per-process fetch limit known, calls beyond it are the
- *   ones waiting inside fetch (calls on the raw transport's own sockets,
- *   src/bedrock/raw/http1.ts, are not fetches and are left out of that count);
+ *   ones waiting inside fetch (calls on the gateway's own sockets,
+ *   src/bedrock/raw/http1.ts: Converse and the native InvokeModel calls, are
+ *   not fetches and are left out of that count);
  * - names a connection that breaks after a stream has started for what it is,
  *   `upstream_incomplete`, rather than `upstream_unreachable`.
  *
