@@ -2,7 +2,8 @@
  * ConverseStream without the SDK's per-call middleware and schema-driven event
  * deserialisation, still built from AWS's own parts: the SDK client's resolved
  * config (credential provider chain, region, endpoint rules, standard retry
- * strategy), `@smithy/signature-v4` to sign, and our own frame decoder
+ * strategy), our SigV4 signer (./raw/sigv4.ts, checked byte for byte against
+ * `@smithy/signature-v4`), and our own frame decoder
  * (./frame-decoder.ts: both CRC checks, the codec's error messages, tested
  * against `@smithy/eventstream-codec`).
  *
