@@ -15,7 +15,8 @@
  * false, as Codex sends; `-store`: store true, the API's default, SQLite in a
  * temporary file); the `anthropic-*` modes ask /v1/messages (Claude: the
  * native path, a fake NativeInvoker answering with InvokeModelWithResponseStream
- * frames, one per read, so they include its frame decoding). `--framed` makes
+ * frames, one per read, so they include its frame decoding; read through a plain
+ * reader, the socket client's shape, where the checkout reads `reader()`). `--framed` makes
  * the chat/Responses fake runtime decode ConverseStream frames too (the raw
  * transport's decoder, one frame per read) instead of handing over parsed
  * events, so all three surfaces pay for decoding.
@@ -92,6 +93,20 @@ function readsOf(frames: Uint8Array[]): ReadableStream<Uint8Array> {
       c.enqueue(frames[i++] as Uint8Array);
     },
   });
+}
+
+/** One frame per read, as the socket client's plain reader hands them over (no ReadableStream). */
+function plainReadsOf(frames: Uint8Array[]) {
+  let i = 0;
+  return {
+    read: () =>
+      Promise.resolve(
+        i < frames.length
+          ? { done: false as const, value: frames[i++] as Uint8Array }
+          : { done: true as const, value: undefined },
+      ),
+    cancel: () => Promise.resolve(),
+  };
 }
 
 /** Claude's native stream of DELTAS text deltas, as InvokeModelWithResponseStream `chunk` frames. */
@@ -205,9 +220,14 @@ async function load(root: string, name: string): Promise<Target> {
   const native = {
     invoke: async (_id: string, _body: string, opts: { stream: boolean }) =>
       opts.stream
-        ? new Response(readsOf(chunkFrames), {
-            headers: { "content-type": "application/vnd.amazon.eventstream" },
-          })
+        ? // Both port shapes: fetch's Response (`body`, checkouts before the native path moved
+          // onto the upstream sender) and the sender's (`reader()`: plain, as the socket client's).
+          Object.assign(
+            new Response(readsOf(chunkFrames), {
+              headers: { "content-type": "application/vnd.amazon.eventstream" },
+            }),
+            { reader: () => plainReadsOf(chunkFrames) },
+          )
         : Response.json(NATIVE_MESSAGE),
     countTokens: async () => 0,
   };

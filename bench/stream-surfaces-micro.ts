@@ -8,7 +8,9 @@
  *   response.completed, `--codex`: with ~20 KB of echoed tools, as Codex sends)
  *   → named SSE text, as the route frames it;
  * - anthropic: InvokeModelWithResponseStream `chunk` frames → native-invoke's
- *   decoder → invokeStream → Anthropic named SSE text (Claude's events passed through).
+ *   decoder → invokeStream → Anthropic named SSE text (Claude's events passed through);
+ *   read through fetch's body stream where the checkout reads `Response.body`, through a
+ *   plain reader (the socket client's shape) where it reads `reader()`.
  * Each pipeline runs on N = 20 and N = 200 text deltas; cost per event is the
  * difference divided by 180, the fixed cost per stream the 20-delta figure
  * minus 20 × that.
@@ -60,6 +62,23 @@ function readerOf(body: Uint8Array): ReadableStream<Uint8Array> {
       at += size;
     },
   });
+}
+
+/** The body as the socket client's reader hands it over (same read sizes, no ReadableStream). */
+function plainReaderOf(body: Uint8Array) {
+  let at = 0;
+  return {
+    read: () => {
+      if (at >= body.length) return Promise.resolve({ done: true as const, value: undefined });
+      const size = PER_FRAME
+        ? new DataView(body.buffer, body.byteOffset + at).getUint32(0)
+        : READ_BYTES;
+      const value = body.subarray(at, at + size);
+      at += size;
+      return Promise.resolve({ done: false as const, value });
+    },
+    cancel: () => Promise.resolve(),
+  };
 }
 
 /** Codex's tool list, roughly: ~20 function tools with JSON Schemas (~20 KB echoed). */
@@ -242,10 +261,16 @@ async function load(root: string) {
     }
   };
 
-  /** The route's native stream path: a NativeInvoker answering with the body, invokeStream, framing. */
+  /**
+   * The route's native stream path: a NativeInvoker answering with the body, invokeStream,
+   * framing. The answer fits both port shapes: fetch's Response (before a881c18's successor,
+   * read through `body`) and the upstream sender's (read through `reader()`, a plain reader
+   * as the socket client hands over).
+   */
   const anthropic = async (body: Uint8Array) => {
     const invoker = {
-      invoke: async () => new Response(readerOf(body)),
+      invoke: async () =>
+        Object.assign(new Response(readerOf(body)), { reader: () => plainReaderOf(body) }),
       countTokens: async () => 0,
     };
     const call = { modelId: "m", body: {}, clientModel: "claude" };

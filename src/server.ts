@@ -101,8 +101,9 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
   });
   catalog.onLoad((snapshot) => models.checkConfig(snapshot, logger));
   const limiter = new ConcurrencyLimiter(config.maxConcurrentRequests);
-  // Converse / ConverseStream on the raw transport: our own sockets (one pool per process)
-  // unless UPSTREAM_HTTP=fetch; they do not count against Bun's fetch limit.
+  // Converse / ConverseStream on the raw transport, and the native InvokeModel calls (the
+  // Anthropic surface, Bedrock mode): our own sockets (one pool per process) unless
+  // UPSTREAM_HTTP=fetch; they do not count against Bun's fetch limit.
   const http = config.upstreamHttp === "socket" ? sharedUpstream() : new UpstreamSender("fetch");
   const upstream = new UpstreamCounter(currentFetchCap(), () => http.inFlight);
   return {
@@ -132,6 +133,7 @@ export function buildDeps(config: Config, store: Store, overrides: GatewayOverri
     native: countingInvoker(
       new SignedNativeInvoker(runtimeClient, {
         maxAttempts: config.maxAttempts,
+        http,
         ...(overrides.endpoint ? { endpoint: overrides.endpoint } : {}),
       }),
       upstream,

@@ -1,5 +1,5 @@
 /**
- * InvokeModel / InvokeModelWithResponseStream as signed `fetch`, returning
+ * InvokeModel / InvokeModelWithResponseStream as signed HTTP, returning
  * Bedrock's own response: the Anthropic surface sends Claude's native body
  * and reads its native answer, and Claude Code's Bedrock mode gets Bedrock's
  * bytes (event-stream frames included) passed through unchanged.
@@ -9,19 +9,21 @@
  * are not used because they decode the event stream, which a byte-for-byte
  * passthrough must not do.
  *
+ * Requests go out on the raw transport's sender (./raw/http1.ts: our own
+ * keep-alive sockets, or fetch with UPSTREAM_HTTP=fetch or a proxy), the same
+ * pool Converse uses: fetch and its body stream were the largest per-request
+ * and per-event cost left (bench/README.md, "Session 3: native Messages path").
+ *
  * @module
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { decodeFrame, readUint32 } from "./frame-decoder";
 import { frameError, httpError } from "./raw/errors";
 import { concat } from "./raw/event-stream";
+import type { BodyReader, ReadResult, UpstreamHttp, UpstreamResponse } from "./raw/http1";
 import { encodeLabel } from "./raw/request";
-import {
-  type SignedRequest,
-  SignedRuntime,
-  type SignedRuntimeOptions,
-  sendSigned,
-} from "./raw/signed";
+import { type SignedRequest, SignedRuntime, type SignedRuntimeOptions } from "./raw/signed";
+import { sharedUpstream } from "./raw-runtime";
 
 export interface NativeInvokeOptions {
   stream: boolean;
@@ -35,7 +37,7 @@ export interface NativeInvoker {
    * spent (body unread). Throttling and 5xx answers are retried before any body
    * byte is read, so nothing is duplicated.
    */
-  invoke(modelId: string, body: string, opts: NativeInvokeOptions): Promise<Response>;
+  invoke(modelId: string, body: string, opts: NativeInvokeOptions): Promise<UpstreamResponse>;
   /**
    * CountTokens (Bedrock takes foundation-model ids here, not profiles) for a native
    * body (a string: InvokeModel's) or a Converse input ({messages, system, toolConfig}).
@@ -51,19 +53,28 @@ export interface NativeInvoker {
 export interface SignedNativeInvokerOptions extends SignedRuntimeOptions {
   /** Attempts per call (AWS_MAX_ATTEMPTS). */
   maxAttempts: number;
+  /** How requests reach Bedrock (default: the process's shared socket client). */
+  http?: UpstreamHttp;
 }
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
-/** {@link NativeInvoker} with SigV4 (or AWS_BEARER_TOKEN_BEDROCK) over fetch. */
+/** 2xx. */
+export function isOk(res: { readonly status: number }): boolean {
+  return res.status >= 200 && res.status < 300;
+}
+
+/** {@link NativeInvoker} with SigV4 (or AWS_BEARER_TOKEN_BEDROCK) over the raw transport's sender. */
 export class SignedNativeInvoker implements NativeInvoker {
   private readonly signed: SignedRuntime;
+  private readonly http: UpstreamHttp;
 
   constructor(
     client: BedrockRuntimeClient,
     private readonly opts: SignedNativeInvokerOptions,
   ) {
     this.signed = new SignedRuntime(client, opts);
+    this.http = opts.http ?? sharedUpstream();
   }
 
   private request(
@@ -84,7 +95,11 @@ export class SignedNativeInvoker implements NativeInvoker {
     );
   }
 
-  async invoke(modelId: string, body: string, opts: NativeInvokeOptions): Promise<Response> {
+  async invoke(
+    modelId: string,
+    body: string,
+    opts: NativeInvokeOptions,
+  ): Promise<UpstreamResponse> {
     const attempts = Math.max(1, this.opts.maxAttempts);
     for (let attempt = 1; ; attempt++) {
       const req = await this.request(
@@ -92,9 +107,10 @@ export class SignedNativeInvoker implements NativeInvoker {
         body,
         opts.stream ? "invoke-with-response-stream" : "invoke",
       );
-      const res = await sendSigned(req, opts.signal);
-      if (res.ok || attempt >= attempts || !RETRYABLE.has(res.status)) return res;
-      await res.body?.cancel().catch(() => {});
+      const res = await this.http.send(req, opts.signal);
+      if (isOk(res) || attempt >= attempts || !RETRYABLE.has(res.status)) return res;
+      // Read to its end (an error body is small) so the socket goes back to the pool.
+      await res.text().catch(() => {});
       await Bun.sleep(Math.min(2000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
       opts.signal?.throwIfAborted();
     }
@@ -112,15 +128,15 @@ export class SignedNativeInvoker implements NativeInvoker {
           : { converse: input },
     });
     const req = await this.request(foundationModelId, payload, "count-tokens");
-    const res = await sendSigned(req, signal);
-    if (!res.ok) throw await httpError(res);
-    const out = (await res.json()) as { inputTokens?: unknown };
+    const res = await this.http.send(req, signal);
+    if (!isOk(res)) throw await httpError(res);
+    const out = JSON.parse(await res.text()) as { inputTokens?: unknown };
     return typeof out.inputTokens === "number" ? out.inputTokens : 0;
   }
 }
 
 /** A non-2xx Bedrock response → the SDK's error for it (name, message, $metadata, $response). */
-export function invokeError(res: Response): Promise<Error> {
+export function invokeError(res: UpstreamResponse): Promise<Error> {
   return httpError(res);
 }
 
@@ -146,17 +162,92 @@ const UNPARSED = new Set([
   "ping",
 ]);
 const BYTES_KEY = '"bytes":"';
+const BYTES_KEY_BYTES = Buffer.from(BYTES_KEY, "latin1");
+const QUOTE = 34;
 
-/** The `chunk` payload's base64 `bytes`, found without parsing the payload (JSON.parse as fallback). */
-function chunkBytes(payload: string): string {
-  const at = payload.indexOf(BYTES_KEY);
-  if (at >= 0) {
-    const start = at + BYTES_KEY.length;
-    const end = payload.indexOf('"', start);
-    if (end > start) return payload.slice(start, end);
+/** Base64 alphabet → 6-bit value; 64 marks anything else. */
+const B64 = new Uint8Array(256).fill(64);
+for (let i = 0; i < 64; i++) {
+  B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+}
+/** Decoded bytes land here (one event at a time; grown as needed). */
+let scratch = new Uint8Array(16 * 1024);
+
+/**
+ * Base64 in `src[start, end)` decoded into {@link scratch}: its length, or -1 for
+ * anything but plain padded base64 (the caller falls back to Buffer's decoder).
+ * Straight from the frame bytes: no payload string, no base64 string.
+ */
+function decodeBase64(src: Uint8Array, start: number, end: number): number {
+  let n = end;
+  if (n > start && src[n - 1] === 61) n--;
+  if (n > start && src[n - 1] === 61) n--;
+  const need = ((n - start) * 3) >> 2;
+  if (scratch.length < need) scratch = new Uint8Array(need * 2);
+  const out = scratch;
+  let o = 0;
+  let bad = 0;
+  let i = start;
+  for (; i + 4 <= n; i += 4) {
+    const a = B64[src[i] as number] as number;
+    const b = B64[src[i + 1] as number] as number;
+    const c = B64[src[i + 2] as number] as number;
+    const d = B64[src[i + 3] as number] as number;
+    bad |= a | b | c | d;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 255;
+    out[o++] = v & 255;
   }
-  const parsed = JSON.parse(payload) as { bytes?: unknown };
+  const rest = n - i;
+  if (rest === 1) return -1;
+  if (rest >= 2) {
+    const a = B64[src[i] as number] as number;
+    const b = B64[src[i + 1] as number] as number;
+    const c = rest === 3 ? (B64[src[i + 2] as number] as number) : 0;
+    bad |= a | b | c;
+    const v = (a << 18) | (b << 12) | (c << 6);
+    out[o++] = v >> 16;
+    if (rest === 3) out[o++] = (v >> 8) & 255;
+  }
+  return bad & 64 ? -1 : o;
+}
+
+/**
+ * Where the `chunk` payload's base64 `bytes` lie in it: `[start, end)`, found
+ * without decoding the payload (Bedrock writes `{"bytes":"…","p":"…"}`), or
+ * undefined when it is not there as a plain string.
+ */
+function bytesRange(body: Uint8Array): [number, number] | undefined {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+  const key = BYTES_KEY_BYTES;
+  let at = 1;
+  for (let i = 0; i < key.length; i++) {
+    if (buf[1 + i] !== key[i]) {
+      at = buf.indexOf(key);
+      break;
+    }
+  }
+  if (at < 0) return undefined;
+  const start = at + key.length;
+  const end = buf.indexOf(QUOTE, start);
+  return end > start ? [start, end] : undefined;
+}
+
+/** The `chunk` payload's base64 `bytes`, parsed (anything but Bedrock's plain layout). */
+function parsedBytes(body: Uint8Array): string {
+  const parsed = JSON.parse(decoder.decode(body)) as { bytes?: unknown };
   return typeof parsed.bytes === "string" ? parsed.bytes : "";
+}
+
+/** A `chunk` payload → the model's JSON text it carries. */
+function chunkText(body: Uint8Array): string {
+  const range = bytesRange(body);
+  if (range) {
+    const n = decodeBase64(body, range[0], range[1]);
+    if (n >= 0) return decoder.decode(scratch.subarray(0, n));
+  }
+  return Buffer.from(parsedBytes(body), "base64").toString("utf8");
 }
 
 /** A chunk's text → its type (read from the leading `{"type":"…"` Claude always writes) and value. */
@@ -176,45 +267,110 @@ export function toInvokeChunk(text: string): InvokeChunk {
  * one batch per network read. An exception frame throws the SDK's error for it
  * after the chunks before it; a body that ends mid-frame throws.
  */
-export async function* invokeChunkBatches(
-  body: ReadableStream<Uint8Array>,
-): AsyncGenerator<InvokeChunk[]> {
-  const reader = body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
-  let pending: Uint8Array | undefined;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const buf = pending ? concat(pending, value) : value;
-      pending = undefined;
-      let offset = 0;
-      const batch: InvokeChunk[] = [];
-      let failure: Error | undefined;
-      while (buf.length - offset >= 4) {
-        const total = readUint32(buf, offset);
-        if (buf.length - offset < total) break;
-        try {
-          const frame = decodeFrame(buf, offset, total);
-          offset += total;
-          if (frame.messageType === "exception" || frame.messageType === "error") {
-            failure = frameError(frame, frame.messageType);
-            break;
-          }
-          if (frame.messageType !== "event" || frame.eventType !== "chunk") continue;
-          const bytes = chunkBytes(decoder.decode(frame.body));
-          batch.push(toInvokeChunk(Buffer.from(bytes, "base64").toString("utf8")));
-        } catch (err) {
-          failure = err as Error;
+export function invokeChunkBatches(body: BodyReader): AsyncGenerator<InvokeChunk[]> {
+  return new ChunkLoop(body);
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A plain iterator object, not an async generator: one promise per network
+ * read instead of the generator's layers (as DecodeLoop in ./raw/event-stream.ts).
+ */
+class ChunkLoop implements AsyncGenerator<InvokeChunk[]> {
+  #pending: Uint8Array | undefined;
+  #done = false;
+  /** Thrown by the next call, after the chunks read before it were handed out. */
+  #failure: Error | undefined;
+
+  constructor(private readonly reader: BodyReader) {}
+
+  next(): Promise<IteratorResult<InvokeChunk[]>> {
+    if (this.#done) return Promise.resolve(DONE);
+    const failure = this.#failure;
+    if (failure) {
+      this.#stop();
+      return Promise.reject(failure);
+    }
+    return this.reader.read().then(this.#onRead, this.#onFail);
+  }
+
+  readonly #onRead = (
+    r: ReadResult,
+  ): IteratorResult<InvokeChunk[]> | Promise<IteratorResult<InvokeChunk[]>> => {
+    if (this.#done) return DONE; // the consumer stopped meanwhile
+    if (r.done) {
+      const left = this.#pending;
+      this.#stop();
+      if (left && left.length > 0) throw new Error("Truncated event message received.");
+      return DONE;
+    }
+    const pending = this.#pending;
+    const buf = pending ? concat(pending, r.value) : r.value;
+    this.#pending = undefined;
+    let offset = 0;
+    const batch: InvokeChunk[] = [];
+    let failure: Error | undefined;
+    while (buf.length - offset >= 4) {
+      const total = readUint32(buf, offset);
+      if (buf.length - offset < total) break;
+      try {
+        const frame = decodeFrame(buf, offset, total);
+        offset += total;
+        if (frame.messageType === "exception" || frame.messageType === "error") {
+          failure = frameError(frame, frame.messageType);
           break;
         }
+        if (frame.messageType !== "event" || frame.eventType !== "chunk") continue;
+        batch.push(toInvokeChunk(chunkText(frame.body)));
+      } catch (err) {
+        failure = err as Error;
+        break;
       }
-      if (batch.length > 0) yield batch;
-      if (failure) throw failure;
-      if (offset < buf.length) pending = buf.slice(offset);
     }
-    if (pending && pending.length > 0) throw new Error("Truncated event message received.");
-  } finally {
-    reader.cancel().catch(() => {});
+    if (failure) {
+      if (batch.length > 0) {
+        this.#failure = failure;
+        return { done: false, value: batch };
+      }
+      this.#stop();
+      throw failure;
+    }
+    if (offset < buf.length) this.#pending = buf.slice(offset);
+    if (batch.length > 0) return { done: false, value: batch };
+    return this.next(); // only part of a frame so far: read on
+  };
+
+  readonly #onFail = (err: unknown): never => {
+    this.#stop();
+    throw err;
+  };
+
+  #stop(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#pending = undefined;
+    this.#failure = undefined;
+    // Early return, error or end: release the connection (a no-op once read to its end).
+    this.reader.cancel().catch(() => {});
+  }
+
+  return(): Promise<IteratorResult<InvokeChunk[]>> {
+    this.#stop();
+    return Promise.resolve(DONE);
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<InvokeChunk[]>> {
+    this.#stop();
+    return Promise.reject(err);
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<InvokeChunk[]> {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#stop();
   }
 }
 
@@ -253,11 +409,18 @@ export class UsageTap {
   }
 
   #chunk(body: Uint8Array): void {
-    const b64 = chunkBytes(decoder.decode(body));
-    const head = Buffer.from(b64.slice(0, TYPE_PEEK), "base64").toString("latin1");
+    const range = bytesRange(body);
+    const n =
+      range && range[1] - range[0] >= TYPE_PEEK
+        ? decodeBase64(body, range[0], range[0] + TYPE_PEEK)
+        : -1;
+    const head =
+      n >= 0
+        ? Buffer.from(scratch.buffer, 0, n).toString("latin1")
+        : Buffer.from(parsedBytes(body).slice(0, TYPE_PEEK), "base64").toString("latin1");
     if (!head.startsWith(TYPE_PREFIX)) return;
     const end = head.indexOf('"', TYPE_PREFIX.length);
     if (end < 0 || !USAGE_TYPES.has(head.slice(TYPE_PREFIX.length, end))) return;
-    this.onChunk(toInvokeChunk(Buffer.from(b64, "base64").toString("utf8")));
+    this.onChunk(toInvokeChunk(chunkText(body)));
   }
 }

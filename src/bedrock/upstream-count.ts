@@ -3,8 +3,9 @@
  * route get the same treatment:
  * - counts the Bedrock runtime calls in flight (a stream until it ends), for
  *   /metrics: with Bun's per-process fetch limit known, calls beyond it are the
- *   ones waiting inside fetch (calls on the raw transport's own sockets,
- *   src/bedrock/raw/http1.ts, are not fetches and are left out of that count);
+ *   ones waiting inside fetch (calls on the gateway's own sockets,
+ *   src/bedrock/raw/http1.ts: Converse and the native InvokeModel calls, are
+ *   not fetches and are left out of that count);
  * - names a connection that breaks after a stream has started for what it is,
  *   `upstream_incomplete`, rather than `upstream_unreachable`.
  *
@@ -13,6 +14,7 @@
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import { fromBedrockError, upstreamIncompleteError } from "../errors";
 import type { NativeInvoker } from "./native-invoke";
+import type { BodyReader, ReadResult, UpstreamResponse } from "./raw/http1";
 import type { BedrockRuntime, ConverseStreamResult, EventBatches } from "./runtime";
 
 export class UpstreamCounter {
@@ -118,41 +120,49 @@ export function countingInvoker(inner: NativeInvoker, counter: UpstreamCounter):
     invoke: async (modelId, body, opts) => {
       const leave = counter.enter();
       opts.signal?.addEventListener("abort", leave, { once: true });
-      let res: Response;
+      let res: UpstreamResponse;
       try {
         res = await inner.invoke(modelId, body, opts);
       } catch (err) {
         leave();
         throw err;
       }
-      if (!res.body) {
-        leave();
-        return res;
-      }
-      const reader = res.body.getReader();
-      const counted = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const { done, value } = await reader.read();
-            if (done) {
-              leave();
-              controller.close();
-            } else controller.enqueue(value);
-          } catch (err) {
-            leave();
-            controller.error(err);
-          }
-        },
-        cancel(reason) {
-          leave();
-          return reader.cancel(reason);
-        },
-      });
-      return new Response(counted, { status: res.status, headers: res.headers });
+      return countedResponse(res, leave);
     },
     countTokens: (foundationModelId, input, signal) => {
       const leave = counter.enter();
       return inner.countTokens(foundationModelId, input, signal).finally(leave);
+    },
+  };
+}
+
+/**
+ * The response with `leave` run once its body has been read to the end, failed
+ * or been cancelled. Plain objects over the body's reader: no ReadableStream
+ * (and its promise per read) between the socket and the consumer.
+ */
+function countedResponse(res: UpstreamResponse, leave: () => void): UpstreamResponse {
+  return {
+    status: res.status,
+    headers: res.headers,
+    text: () => res.text().finally(leave),
+    reader: (): BodyReader => {
+      const inner = res.reader();
+      const onRead = (r: ReadResult): ReadResult => {
+        if (r.done) leave();
+        return r;
+      };
+      const onFail = (err: unknown): never => {
+        leave();
+        throw err;
+      };
+      return {
+        read: () => inner.read().then(onRead, onFail),
+        cancel: (reason?: unknown) => {
+          leave();
+          return inner.cancel(reason);
+        },
+      };
     },
   };
 }

@@ -12,7 +12,8 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import { UsageTap } from "../../bedrock/native-invoke";
+import { isOk, UsageTap } from "../../bedrock/native-invoke";
+import type { BodyReader, UpstreamResponse } from "../../bedrock/raw/http1";
 import { GatewayError, InvalidRequestError, toGatewayError } from "../../errors";
 import { headerSafe } from "../../headers";
 import type { AppDeps, AppEnv } from "../../types";
@@ -42,6 +43,47 @@ function decodeLabel(label: string): string {
   } catch {
     throw new InvalidRequestError("The model id in the path is not valid URL encoding.");
   }
+}
+
+/** The response's body reader; undefined for a status without a body, or none at all (fetch's null body). */
+function bodyReader(res: UpstreamResponse): BodyReader | undefined {
+  if (res.status === 204 || res.status === 205 || res.status === 304) return undefined;
+  try {
+    return res.reader();
+  } catch {
+    return undefined;
+  }
+}
+
+interface PassThroughHooks {
+  onBytes(value: Uint8Array): void;
+  onEnd(): void;
+  onError(err: unknown): void;
+  onCancel(): void;
+}
+
+/** Bedrock's body as the client's, chunk for chunk (nothing decoded or re-encoded). */
+function passThrough(reader: BodyReader, hooks?: PassThroughHooks): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const r = await reader.read();
+        if (!r.done) {
+          hooks?.onBytes(r.value);
+          return controller.enqueue(r.value);
+        }
+        controller.close();
+        hooks?.onEnd();
+      } catch (err) {
+        hooks?.onError(err);
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      hooks?.onCancel();
+      return reader.cancel(reason);
+    },
+  });
 }
 
 export function bedrockModeRoute(deps: AppDeps): Hono<AppEnv> {
@@ -108,8 +150,10 @@ export function bedrockModeRoute(deps: AppDeps): Hono<AppEnv> {
     const warnings = c.res.headers.get("x-gateway-warnings");
     if (warnings) headers.set("x-gateway-warnings", warnings);
     if (c.var.requestId) headers.set("x-request-id", c.var.requestId);
-    if (!stream || !res.ok || !res.body)
-      return new Response(res.body, { status: res.status, headers });
+    const reader = bodyReader(res);
+    if (!stream || !isOk(res) || !reader) {
+      return new Response(reader ? passThrough(reader) : null, { status: res.status, headers });
+    }
     // The frames pass unchanged; the request counts as in flight until the stream ends.
     // Usage for the access log, metrics and budgets, read from the frames as they pass.
     let inputUsage: Record<string, unknown> | undefined;
@@ -121,27 +165,14 @@ export function bedrockModeRoute(deps: AppDeps): Hono<AppEnv> {
         obs.recordUsage(converseUsage({ ...inputUsage, ...(value?.usage as object) }));
       }
     });
-    const reader = res.body.getReader();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (!done) {
-            if (obs.ttftMs === undefined) obs.ttftMs = performance.now() - obs.startedAt;
-            tap.push(value);
-            return controller.enqueue(value);
-          }
-          controller.close();
-          obs.endStream({ cancelled: false });
-        } catch (err) {
-          obs.endStream({ error: toGatewayError(err), cancelled: false });
-          controller.error(err);
-        }
+    const body = passThrough(reader, {
+      onBytes(value) {
+        if (obs.ttftMs === undefined) obs.ttftMs = performance.now() - obs.startedAt;
+        tap.push(value);
       },
-      cancel(reason) {
-        obs.endStream({ cancelled: true });
-        return reader.cancel(reason);
-      },
+      onEnd: () => obs.endStream({ cancelled: false }),
+      onError: (err) => obs.endStream({ error: toGatewayError(err), cancelled: false }),
+      onCancel: () => obs.endStream({ cancelled: true }),
     });
     obs.beginStream();
     return new Response(body, { status: res.status, headers });

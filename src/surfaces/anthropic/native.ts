@@ -12,8 +12,10 @@ import {
   type InvokeChunk,
   invokeChunkBatches,
   invokeError,
+  isOk,
   type NativeInvoker,
 } from "../../bedrock/native-invoke";
+import type { BodyReader } from "../../bedrock/raw/http1";
 import { IncompleteStreamError } from "../../converse/events";
 import type { AnthropicSseEvent as NamedEvent } from "./sse";
 
@@ -62,8 +64,8 @@ export async function invokeMessage(
     stream: false,
     signal,
   });
-  if (!res.ok) throw await invokeError(res);
-  const message = (await res.json()) as Json;
+  if (!isOk(res)) throw await invokeError(res);
+  const message = JSON.parse(await res.text()) as Json;
   message.model = call.clientModel;
   return { message, requestId: res.headers.get("x-amzn-requestid") ?? undefined };
 }
@@ -106,9 +108,14 @@ export async function invokeStream(
     stream: true,
     signal,
   });
-  if (!res.ok) throw await invokeError(res);
-  if (!res.body) throw new IncompleteStreamError();
-  const batches = invokeChunkBatches(res.body);
+  if (!isOk(res)) throw await invokeError(res);
+  let body: BodyReader;
+  try {
+    body = res.reader();
+  } catch {
+    throw new IncompleteStreamError(); // no body at all (fetch's null body)
+  }
+  const batches = invokeChunkBatches(body);
   let stopped = false;
   const convert = (r: IteratorResult<InvokeChunk[]>): IteratorResult<readonly NamedEvent[]> => {
     if (r.done) {
