@@ -17,10 +17,10 @@
  * @module
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { decodeFrame, readUint32 } from "./frame-decoder";
-import { frameError, httpError } from "./raw/errors";
-import { concat } from "./raw/event-stream";
-import type { BodyReader, ReadResult, UpstreamHttp, UpstreamResponse } from "./raw/http1";
+import { decodeFrame, type Frame, readUint32 } from "./frame-decoder";
+import { httpError } from "./raw/errors";
+import { concat, FrameLoop } from "./raw/event-stream";
+import type { BodyReader, UpstreamHttp, UpstreamResponse } from "./raw/http1";
 import { encodeLabel } from "./raw/request";
 import { type SignedRequest, SignedRuntime, type SignedRuntimeOptions } from "./raw/signed";
 import { sharedUpstream } from "./raw-runtime";
@@ -268,110 +268,12 @@ export function toInvokeChunk(text: string): InvokeChunk {
  * after the chunks before it; a body that ends mid-frame throws.
  */
 export function invokeChunkBatches(body: BodyReader): AsyncGenerator<InvokeChunk[]> {
-  return new ChunkLoop(body);
+  return new FrameLoop(body, invokeChunk);
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/**
- * A plain iterator object, not an async generator: one promise per network
- * read instead of the generator's layers (as DecodeLoop in ./raw/event-stream.ts).
- */
-class ChunkLoop implements AsyncGenerator<InvokeChunk[]> {
-  #pending: Uint8Array | undefined;
-  #done = false;
-  /** Thrown by the next call, after the chunks read before it were handed out. */
-  #failure: Error | undefined;
-
-  constructor(private readonly reader: BodyReader) {}
-
-  next(): Promise<IteratorResult<InvokeChunk[]>> {
-    if (this.#done) return Promise.resolve(DONE);
-    const failure = this.#failure;
-    if (failure) {
-      this.#stop();
-      return Promise.reject(failure);
-    }
-    return this.reader.read().then(this.#onRead, this.#onFail);
-  }
-
-  readonly #onRead = (
-    r: ReadResult,
-  ): IteratorResult<InvokeChunk[]> | Promise<IteratorResult<InvokeChunk[]>> => {
-    if (this.#done) return DONE; // the consumer stopped meanwhile
-    if (r.done) {
-      const left = this.#pending;
-      this.#stop();
-      if (left && left.length > 0) throw new Error("Truncated event message received.");
-      return DONE;
-    }
-    const pending = this.#pending;
-    const buf = pending ? concat(pending, r.value) : r.value;
-    this.#pending = undefined;
-    let offset = 0;
-    const batch: InvokeChunk[] = [];
-    let failure: Error | undefined;
-    while (buf.length - offset >= 4) {
-      const total = readUint32(buf, offset);
-      if (buf.length - offset < total) break;
-      try {
-        const frame = decodeFrame(buf, offset, total);
-        offset += total;
-        if (frame.messageType === "exception" || frame.messageType === "error") {
-          failure = frameError(frame, frame.messageType);
-          break;
-        }
-        if (frame.messageType !== "event" || frame.eventType !== "chunk") continue;
-        batch.push(toInvokeChunk(chunkText(frame.body)));
-      } catch (err) {
-        failure = err as Error;
-        break;
-      }
-    }
-    if (failure) {
-      if (batch.length > 0) {
-        this.#failure = failure;
-        return { done: false, value: batch };
-      }
-      this.#stop();
-      throw failure;
-    }
-    if (offset < buf.length) this.#pending = buf.slice(offset);
-    if (batch.length > 0) return { done: false, value: batch };
-    return this.next(); // only part of a frame so far: read on
-  };
-
-  readonly #onFail = (err: unknown): never => {
-    this.#stop();
-    throw err;
-  };
-
-  #stop(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#pending = undefined;
-    this.#failure = undefined;
-    // Early return, error or end: release the connection (a no-op once read to its end).
-    this.reader.cancel().catch(() => {});
-  }
-
-  return(): Promise<IteratorResult<InvokeChunk[]>> {
-    this.#stop();
-    return Promise.resolve(DONE);
-  }
-
-  throw(err?: unknown): Promise<IteratorResult<InvokeChunk[]>> {
-    this.#stop();
-    return Promise.reject(err);
-  }
-
-  [Symbol.asyncIterator](): AsyncGenerator<InvokeChunk[]> {
-    return this;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.#stop();
-  }
+/** A `chunk` event frame → the chunk; other event types are skipped. */
+function invokeChunk(frame: Frame): InvokeChunk | undefined {
+  return frame.eventType === "chunk" ? toInvokeChunk(chunkText(frame.body)) : undefined;
 }
 
 /** Base64 of `{"type":"message_` is 24 characters; 32 decode to 24 bytes. */

@@ -58,20 +58,36 @@ function toEvent(member: string, payload: Record<string, unknown>): ConverseStre
  * per-event path").
  */
 export function decodeBatches(reader: BodyReader): AsyncGenerator<ConverseStreamOutput[]> {
-  return new DecodeLoop(reader);
+  return new FrameLoop(reader, converseEvent);
+}
+
+/** A Converse event frame → the SDK-shaped event; other members are skipped, like the SDK. */
+function converseEvent(frame: Frame): ConverseStreamOutput | undefined {
+  const member = frame.eventType;
+  if (!EVENT_MEMBERS.has(member)) return undefined;
+  return toEvent(member, JSON.parse(decoder.decode(frame.body)) as Record<string, unknown>);
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-class DecodeLoop implements AsyncGenerator<ConverseStreamOutput[]> {
+/**
+ * The event frames of a body as items, one batch per network read: `item`
+ * maps an event frame (undefined skips it; a throw fails the stream), an
+ * exception or error frame fails the stream with the SDK's error for it.
+ * Shared by ConverseStream and InvokeModelWithResponseStream.
+ */
+export class FrameLoop<T> implements AsyncGenerator<T[]> {
   #pending: Uint8Array | undefined;
   #done = false;
-  /** Thrown by the next call, after the events read before it were handed out. */
+  /** Thrown by the next call, after the items read before it were handed out. */
   #failure: Error | undefined;
 
-  constructor(private readonly reader: BodyReader) {}
+  constructor(
+    private readonly reader: BodyReader,
+    private readonly item: (frame: Frame) => T | undefined,
+  ) {}
 
-  next(): Promise<IteratorResult<ConverseStreamOutput[]>> {
+  next(): Promise<IteratorResult<T[]>> {
     if (this.#done) return Promise.resolve(DONE);
     const failure = this.#failure;
     if (failure) {
@@ -81,9 +97,7 @@ class DecodeLoop implements AsyncGenerator<ConverseStreamOutput[]> {
     return this.reader.read().then(this.#onRead, this.#onFail);
   }
 
-  readonly #onRead = (
-    r: ReadResult,
-  ): IteratorResult<ConverseStreamOutput[]> | Promise<IteratorResult<ConverseStreamOutput[]>> => {
+  readonly #onRead = (r: ReadResult): IteratorResult<T[]> | Promise<IteratorResult<T[]>> => {
     if (this.#done) return DONE; // the consumer stopped meanwhile
     if (r.done) {
       const left = this.#pending;
@@ -91,38 +105,28 @@ class DecodeLoop implements AsyncGenerator<ConverseStreamOutput[]> {
       if (left && left.length > 0) throw new Error("Truncated event message received.");
       return DONE;
     }
-    const value = r.value;
     const pending = this.#pending;
-    const buf = pending ? concat(pending, value) : value;
+    const buf = pending ? concat(pending, r.value) : r.value;
     this.#pending = undefined;
     let offset = 0;
-    const batch: ConverseStreamOutput[] = [];
+    const batch: T[] = [];
     let failure: Error | undefined;
     while (buf.length - offset >= 4) {
       const total = readUint32(buf, offset);
       if (buf.length - offset < total) break;
-      let msg: Frame;
       try {
-        msg = decodeFrame(buf, offset, total);
-      } catch (err) {
-        failure = err as Error;
-        break;
-      }
-      offset += total;
-      const type = msg.messageType;
-      if (type === "event") {
-        const member = msg.eventType;
-        if (!EVENT_MEMBERS.has(member)) continue;
-        try {
-          batch.push(
-            toEvent(member, JSON.parse(decoder.decode(msg.body)) as Record<string, unknown>),
-          );
-        } catch (err) {
-          failure = err as Error;
+        const frame = decodeFrame(buf, offset, total);
+        offset += total;
+        const type = frame.messageType;
+        if (type === "exception" || type === "error") {
+          failure = frameError(frame, type);
           break;
         }
-      } else if (type === "exception" || type === "error") {
-        failure = frameError(msg, type);
+        if (type !== "event") continue;
+        const it = this.item(frame);
+        if (it !== undefined) batch.push(it);
+      } catch (err) {
+        failure = err as Error;
         break;
       }
     }
@@ -149,21 +153,21 @@ class DecodeLoop implements AsyncGenerator<ConverseStreamOutput[]> {
     this.#done = true;
     this.#pending = undefined;
     this.#failure = undefined;
-    // Early return (consumer stopped) or error: release the connection.
+    // Early return, error or end: release the connection (a no-op once read to its end).
     this.reader.cancel().catch(() => {});
   }
 
-  return(): Promise<IteratorResult<ConverseStreamOutput[]>> {
+  return(): Promise<IteratorResult<T[]>> {
     this.#stop();
     return Promise.resolve(DONE);
   }
 
-  throw(err?: unknown): Promise<IteratorResult<ConverseStreamOutput[]>> {
+  throw(err?: unknown): Promise<IteratorResult<T[]>> {
     this.#stop();
     return Promise.reject(err);
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<ConverseStreamOutput[]> {
+  [Symbol.asyncIterator](): AsyncGenerator<T[]> {
     return this;
   }
 
