@@ -5,7 +5,7 @@
  */
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { decodeFrame, readUint32 } from "../src/bedrock/frame-decoder";
-import { eventFrame } from "../src/emulator/eventstream";
+import { converseTextFrames } from "./converse-frames";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -13,20 +13,7 @@ const codec = new EventStreamCodec(
   (b) => dec.decode(b),
   (s) => enc.encode(s),
 );
-const frames: Uint8Array[] = [eventFrame("messageStart", { role: "assistant" }, 0)];
-for (let i = 0; i < 20; i++)
-  frames.push(
-    eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: `word${i} ` } }, i + 1),
-  );
-frames.push(eventFrame("contentBlockStop", { contentBlockIndex: 0 }, 21));
-frames.push(eventFrame("messageStop", { stopReason: "end_turn" }, 22));
-frames.push(
-  eventFrame(
-    "metadata",
-    { usage: { inputTokens: 1, outputTokens: 20, totalTokens: 21 }, metrics: { latencyMs: 1 } },
-    23,
-  ),
-);
+const frames = converseTextFrames(20);
 const body = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
 let o = 0;
 for (const f of frames) {

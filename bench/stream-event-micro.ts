@@ -13,6 +13,7 @@
  * (many frames per read) instead of one frame per read.
  */
 import { resolve } from "node:path";
+import { converseTextFrames } from "./converse-frames";
 
 function flag(name: string): string | undefined {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -25,7 +26,6 @@ const ROUNDS = Number(flag("rounds") ?? 5);
 const BATCHED = process.argv.includes("--batched");
 
 async function load(root: string) {
-  const { eventFrame } = await import(resolve(root, "src/emulator/eventstream.ts"));
   const { decodeBatches, withFirst } = await import(
     resolve(root, "src/bedrock/raw/event-stream.ts")
   );
@@ -37,27 +37,7 @@ async function load(root: string) {
   const { CHAT_FRAMING } = await import(resolve(root, "src/surfaces/openai-chat/route.ts"));
 
   const body = (n: number): Uint8Array[] => {
-    const frames: Uint8Array[] = [eventFrame("messageStart", { role: "assistant" }, 0)];
-    for (let i = 0; i < n; i++)
-      frames.push(
-        eventFrame(
-          "contentBlockDelta",
-          { contentBlockIndex: 0, delta: { text: `word${i} ` } },
-          i + 1,
-        ),
-      );
-    frames.push(eventFrame("contentBlockStop", { contentBlockIndex: 0 }, n + 1));
-    frames.push(eventFrame("messageStop", { stopReason: "end_turn" }, n + 2));
-    frames.push(
-      eventFrame(
-        "metadata",
-        {
-          usage: { inputTokens: 1, outputTokens: n, totalTokens: n + 1 },
-          metrics: { latencyMs: 1 },
-        },
-        n + 3,
-      ),
-    );
+    const frames = converseTextFrames(n);
     if (!BATCHED) return frames;
     const all = new Uint8Array(frames.reduce((s, f) => s + f.length, 0));
     let at = 0;

@@ -26,6 +26,7 @@
  * gateway:anthropic rows) and bench/inprocess.ts (the whole app).
  */
 import { resolve } from "node:path";
+import { converseTextFrames } from "./converse-frames";
 
 function flag(name: string): string | undefined {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -114,30 +115,7 @@ async function load(root: string) {
   const { ReasoningSealer } = await mod("src/surfaces/openai-responses/seal.ts");
   const { namedFrame } = await mod("src/http/sse.ts");
 
-  const converseBody = (n: number): Uint8Array => {
-    const frames = [eventFrame("messageStart", { role: "assistant" }, 0)];
-    for (let i = 0; i < n; i++)
-      frames.push(
-        eventFrame(
-          "contentBlockDelta",
-          { contentBlockIndex: 0, delta: { text: `word${i} ` } },
-          i + 1,
-        ),
-      );
-    frames.push(eventFrame("contentBlockStop", { contentBlockIndex: 0 }, n + 1));
-    frames.push(eventFrame("messageStop", { stopReason: "end_turn" }, n + 2));
-    frames.push(
-      eventFrame(
-        "metadata",
-        {
-          usage: { inputTokens: 1, outputTokens: n, totalTokens: n + 1 },
-          metrics: { latencyMs: 1 },
-        },
-        n + 3,
-      ),
-    );
-    return concat(frames);
-  };
+  const converseBody = (n: number): Uint8Array => concat(converseTextFrames(n));
 
   const anthropicBody = (n: number): Uint8Array => {
     const chunk = (obj: unknown, i: number) =>
